@@ -28,7 +28,8 @@ class Page:
     url: str | None = None
     html: str | bytes | None = None
     text: str | None = None
-    source: str | None = None
+    source: str | None = None  # where the record was read from (file path, WARC file and offset)
+    content_type: str | None = None  # the HTTP Content-Type where the input carries one (WARC)
     error: str | None = None
 
 

@@ -1,0 +1,41 @@
+"""Small text helpers shared by the signals: words, sentences, normalisation. No state, no I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+WORD_RE = re.compile(r"\w+(?:[’'\-]\w+)*", re.UNICODE)
+# A sentence ends at . ! ? (or CJK full stops) followed by space and a capital/quote/digit, or at a line end.
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?。！？])[\"”’)]*\s+(?=[\"“‘(]?[A-ZÀ-ÖØ-Þ0-9\u0400-\u042F])|\n+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def words(text: str) -> list[str]:
+    """Word tokens (letters, digits, inner apostrophes and hyphens), in order, case kept."""
+    return WORD_RE.findall(text)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, split on terminal punctuation followed by a capital, and on line breaks."""
+    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if s and s.strip()]
+
+
+def normalize(text: str) -> str:
+    """Lower-case, NFKC, typographic quotes and dashes folded to ASCII: for comparing strings."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of 3+ letters that are not among the most common English function words."""
+    return {w for w in (t.lower() for t in words(normalize(text))) if len(w) > 2 and w not in STOPWORDS}
+
+
+#: A short English function-word list (the Gopher "stop word" rule uses a subset of these).
+STOPWORDS = frozenset(
+    """a an the and or but if then so of to in on at by for with from as into about over after before
+    under between through during without within is are was were be been being am do does did doing have has
+    had having it its this that these those there here he she they we you i me him her them us my your his
+    our their what which who whom whose when where why how not no nor all any both each few more most other
+    some such only own same than too very can will just should would could may might must shall also""".split()
+)
