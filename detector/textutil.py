@@ -39,3 +39,28 @@ STOPWORDS = frozenset(
     our their what which who whom whose when where why how not no nor all any both each few more most other
     some such only own same than too very can will just should would could may might must shall also""".split()
 )
+
+
+_ITEM_MARKER_RE = re.compile(r"^\s*(?:[-*•·▪●◦]\s+)?(?:\d{1,3}[.)]\s+)?")
+
+
+def strip_item_marker(line: str) -> str:
+    """``"- 3. Title"`` -> ``"Title"``: the text of a list item without its bullet and numbering."""
+    return _ITEM_MARKER_RE.sub("", line, count=1).strip()
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """Containment of ``a`` in ``b``: the share of a's words that b also has (0 when a is empty)."""
+    return len(a & b) / len(a) if a else 0.0
+
+
+def same_title(a: str, b: str) -> bool:
+    """Whether two headings/entries name the same thing, ignoring case, quotes, numbering and punctuation."""
+    na = re.sub(r"\W+", " ", normalize(strip_item_marker(a))).strip()
+    nb = re.sub(r"\W+", " ", normalize(strip_item_marker(b))).strip()
+    if not na or not nb:
+        return False
+    if na == nb:
+        return True
+    wa, wb = set(na.split()), set(nb.split())
+    return len(wa & wb) / len(wa | wb) >= 0.8

@@ -1,0 +1,193 @@
+"""The classifier: signal values (plus a text-style score) -> a calibrated probability, with explanations.
+
+Two parts, both fitted with scikit-learn (see ``detector.train``):
+
+* a **text model**: hashed word n-grams -> logistic regression, trained only on human/machine pairs of
+  the same texts (l2r rewrites), so it can learn how machines write but not what pages are about;
+* the **page model**: standardised signal values and the text model's logit -> logistic regression,
+  then isotonic calibration fitted on out-of-fold predictions.
+
+A linear page model keeps every decision explainable: each feature's contribution is its coefficient
+times its standardised value, and the reasons of a verdict are the signals that contributed most.
+
+Saved models are JSON (parameters, card) plus a NumPy ``.npz`` of arrays loaded with
+``allow_pickle=False``: loading a model can never execute code, unlike pickle/joblib.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detector.errors import ModelLoadError
+
+LOGGER = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+TEXT_FEATURE = "text_model.logit"
+MODEL_FILE = "model.json"
+ARRAYS_FILE = "arrays.npz"
+
+
+def default_model_dir() -> Path:
+    """The model shipped with the package: ``models/default`` in the source tree."""
+    return Path(__file__).resolve().parents[1] / "models" / "default"
+
+
+@dataclass
+class TextModel:
+    """Hashed word n-grams and a linear model over them. Stateless vectoriser: nothing to fit but weights."""
+
+    coef: np.ndarray
+    intercept: float
+    n_features: int = 2**18
+    ngram_max: int = 2
+
+    def vectorizer(self) -> Any:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        return HashingVectorizer(
+            n_features=self.n_features,
+            ngram_range=(1, self.ngram_max),
+            alternate_sign=False,
+            norm="l2",
+            lowercase=True,
+            token_pattern=r"(?u)\b\w+\b|[^\w\s]",
+            dtype=np.float32,
+        )
+
+    def decision(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        X = self.vectorizer().transform(texts)
+        return np.asarray(X @ self.coef, dtype=np.float64) + self.intercept
+
+
+@dataclass
+class PageModel:
+    """The fitted page model, its calibration, threshold and card, ready to score feature rows."""
+
+    feature_names: list[str]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    calib_x: np.ndarray
+    calib_y: np.ndarray
+    threshold: float
+    feature_set: str
+    text_model: TextModel | None = None
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("model_version", "unversioned"))
+
+    def standardize(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean) / self.scale
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        return self.standardize(X) @ self.coef + self.intercept
+
+    def calibrate(self, decision: np.ndarray) -> np.ndarray:
+        return np.clip(np.interp(decision, self.calib_x, self.calib_y), 0.0, 1.0)
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        return self.calibrate(self.decision(X))
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-feature contribution to the decision value (log-odds before calibration)."""
+        return self.standardize(X) * self.coef
+
+    def full_matrix(self, signal_rows: np.ndarray, texts: list[str]) -> np.ndarray:
+        """Signal values plus the text model's logit as the last column, when the model uses one."""
+        if self.text_model is None:
+            return signal_rows
+        logits = self.text_model.decision(texts).reshape(-1, 1)
+        return np.hstack([signal_rows, logits])
+
+    # ------------------------------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        """Write ``model.json`` and ``arrays.npz`` into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "mean": self.mean,
+            "scale": self.scale,
+            "coef": self.coef,
+            "calib_x": self.calib_x,
+            "calib_y": self.calib_y,
+        }
+        params: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "feature_set": self.feature_set,
+            "feature_names": self.feature_names,
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            "text_model": None,
+            "card": self.card,
+        }
+        if self.text_model is not None:
+            arrays["text_coef"] = self.text_model.coef.astype(np.float32)
+            params["text_model"] = {
+                "intercept": self.text_model.intercept,
+                "n_features": self.text_model.n_features,
+                "ngram_max": self.text_model.ngram_max,
+            }
+        np.savez_compressed(out / ARRAYS_FILE, **arrays)
+        (out / MODEL_FILE).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path, *, expected_feature_set: str | None = None) -> PageModel:
+        """Load a saved model; nothing in the files can execute code.
+
+        Raises:
+            ModelLoadError: the folder or a file is missing or unreadable, the format is newer than this
+                package reads, or the model was built for another feature set than ``expected_feature_set``.
+        """
+        path = Path(directory)
+        try:
+            params = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
+            with np.load(path / ARRAYS_FILE, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        except FileNotFoundError as exc:
+            raise ModelLoadError(
+                f"no model at {path}: expected {MODEL_FILE} and {ARRAYS_FILE} there "
+                "(train one with `make train`, or pass the folder of a trained model)"
+            ) from exc
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"cannot read the model at {path}: {exc}") from exc
+        if params.get("format_version") != FORMAT_VERSION:
+            raise ModelLoadError(
+                f"model at {path} has format {params.get('format_version')}, this package reads "
+                f"format {FORMAT_VERSION}: retrain it with `make train` or install the matching package version"
+            )
+        if expected_feature_set is not None and params["feature_set"] != expected_feature_set:
+            raise ModelLoadError(
+                f"model at {path} was built for feature set {params['feature_set']}, but this package computes "
+                f"{expected_feature_set} (signals were added, removed or re-versioned): retrain it with "
+                "`make train`"
+            )
+        text_model = None
+        if params.get("text_model"):
+            tm = params["text_model"]
+            text_model = TextModel(
+                coef=arrays["text_coef"], intercept=float(tm["intercept"]),
+                n_features=int(tm["n_features"]), ngram_max=int(tm["ngram_max"]),
+            )
+        try:
+            return cls(
+                feature_names=list(params["feature_names"]),
+                mean=arrays["mean"], scale=arrays["scale"], coef=arrays["coef"],
+                intercept=float(params["intercept"]),
+                calib_x=arrays["calib_x"], calib_y=arrays["calib_y"],
+                threshold=float(params["threshold"]), feature_set=params["feature_set"],
+                text_model=text_model, card=params.get("card", {}),
+            )
+        except KeyError as exc:
+            raise ModelLoadError(f"model at {path} is incomplete: missing {exc}") from exc

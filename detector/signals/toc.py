@@ -1,0 +1,124 @@
+"""Generated tables of contents: a contents list whose entries merely repeat the page's own headings.
+
+Read from the text (a "Table of Contents" label followed by a list, or a list near the top whose entries
+are the headings that follow: the seeds' numbered ``- 1. Title`` lists) and from the raw DOM (in-page
+``href="#..."`` links whose texts are the page's headings; WordPress TOC plugin containers).
+
+A table of contents alone is normal on wikis and long guides. What the farm template adds, and what the
+values below expose, is a list that repeats the page title itself as its first entry, lists question
+headings copied from a prompt, and spans more than one article.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from detector.signals.base import Signal
+from detector.textutil import normalize, same_title, strip_item_marker
+from detector.types import Block, Cleaned, Evidence, SignalResult
+
+#: Labels that introduce a contents list, in the languages of our genuine pages (en, de, fr, es, it, nl,
+#: pt, pl) plus Chinese/Japanese/Korean.
+_LABEL_RE = re.compile(
+    r"^(?:table of contents|contents|in this (?:article|post|guide)|jump to|on this page|what'?s inside|"
+    r"quick links|article contents|inhaltsverzeichnis|inhalt|sommaire|table des matières|índice|"
+    r"contenido|indice|inhoud|spis treści|目次|目录|목차)\s*[:：]?$",
+    re.IGNORECASE,
+)
+_NUMBERED_RE = re.compile(r"^\s*(?:[-*•]\s+)?\d{1,3}[.)]\s")
+MIN_ENTRIES = 3  # two links are navigation; three or more headings listed in order are a contents list
+KEYS = (
+    "has_toc",
+    "entries",
+    "heading_match_share",
+    "heading_coverage",
+    "has_label",
+    "plugin",
+    "numbered_share",
+    "first_is_title",
+    "question_entries",
+)
+
+
+def _text_toc(doc: Cleaned) -> tuple[list[Block], bool]:
+    """The first run of list items that is introduced by a contents label, or that lists later headings."""
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        labelled = block.kind in ("heading", "paragraph") and bool(_LABEL_RE.match(block.text))
+        start = i + 1 if labelled else i
+        if not labelled and (block.kind != "list_item" or (i > 0 and blocks[i - 1].kind == "list_item")):
+            continue
+        run: list[Block] = []
+        for b in blocks[start:]:
+            if b.kind != "list_item":
+                break
+            run.append(b)
+        if len(run) < MIN_ENTRIES:
+            continue
+        later = [b.text for b in blocks[start + len(run) :] if b.kind == "heading"]
+        matched = sum(any(same_title(e.text, h) for h in later) for e in run)
+        if labelled or matched >= max(MIN_ENTRIES, len(run) // 2):
+            return run, labelled
+    return [], False
+
+
+def compute(doc: Cleaned) -> SignalResult:
+    st = doc.structure
+    entries, labelled = _text_toc(doc)
+    entry_texts = [strip_item_marker(b.text) for b in entries]
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    evidence: list[Evidence] = []
+    source = "text"
+    if len(entry_texts) < MIN_ENTRIES and doc.source_format == "html":
+        # The text has no contents list (cleaning dropped the widget): read it from the DOM's anchors.
+        dom_headings = [h.text for h in st.headings]
+        anchors = [a.text for a in st.anchor_links if any(same_title(a.text, h) for h in dom_headings)]
+        if len(anchors) >= MIN_ENTRIES:
+            entry_texts, headings, source = anchors, dom_headings, "dom"
+    n = len(entry_texts)
+    if n < MIN_ENTRIES:
+        return SignalResult(values=dict.fromkeys(KEYS, 0.0) | {"plugin": float(bool(st.toc_markers))})
+
+    # Headings after the contents list, excluding the list's own label.
+    body_headings = [h for h in headings if not _LABEL_RE.match(h)]
+    matched = [e for e in entry_texts if any(same_title(e, h) for h in body_headings)]
+    covered = [h for h in body_headings if any(same_title(e, h) for e in entry_texts)]
+    title = st.title or (headings[0] if headings else "")
+    first_is_title = bool(title) and same_title(entry_texts[0], normalize(title).split(" - ")[0].split(" | ")[0])
+    questions = sum(e.rstrip().endswith(("?", "？")) for e in entry_texts)
+    numbered = sum(bool(_NUMBERED_RE.match(b.text)) for b in entries) / len(entries) if entries else 0.0
+
+    if source == "text":
+        first, last = entries[0], entries[-1]
+        evidence.append(Evidence(text=doc.text[first.start : last.end][:300], start=first.start, end=last.end))
+    else:
+        evidence.append(Evidence(text="; ".join(entry_texts[:8])[:300], where="dom", note="in-page anchor links"))
+    parts = [f"a contents list of {n} entries repeats {len(matched)} of the page's headings"]
+    if first_is_title:
+        parts.append("its first entry is the page title itself")
+    if questions:
+        parts.append(f"{questions} entries are questions")
+    if st.toc_markers:
+        parts.append(f"TOC plugin markup ({', '.join(st.toc_markers[:2])})")
+    values = {
+        "has_toc": 1.0,
+        "entries": math.log1p(n),
+        "heading_match_share": len(matched) / n,
+        "heading_coverage": len(covered) / len(body_headings) if body_headings else 0.0,
+        "has_label": float(labelled),
+        "plugin": float(bool(st.toc_markers)),
+        "numbered_share": numbered,
+        "first_is_title": float(first_is_title),
+        "question_entries": min(questions, 5) / 5,
+    }
+    return SignalResult(values=values, summary="; ".join(parts), evidence=tuple(evidence))
+
+
+SIGNAL = Signal(
+    name="toc",
+    version=1,
+    keys=KEYS,
+    description="generated table of contents repeating the page's own headings",
+    compute=compute,
+)

@@ -1,0 +1,121 @@
+"""The command line on a folder of mixed real inputs: one output row per input record, clear errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from detector.cli import main
+
+from .conftest import page_bytes, seed_text
+
+
+def _write_warc(path: Path, pages: list[tuple[str, bytes, str]]) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
+        for url, body, ctype in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+
+
+@pytest.fixture()
+def mixed_inputs(tmp_path: Path) -> Path:
+    """A folder with HTML, gzipped HTML, text, JSONL (with a broken line) and a WARC: 11 records."""
+    root = tmp_path / "crawl"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.html").write_bytes(page_bytes("aeb_042b"))
+    (root / "sub" / "b.html.gz").write_bytes(gzip.compress(page_bytes("te_archiv")))
+    (root / "farm.txt").write_text(seed_text("000"), encoding="utf-8")
+    records = [
+        {"id": "j1", "url": "https://example.org/1", "text": seed_text("001")},
+        {"id": "j2", "url": "https://example.org/2", "html": page_bytes("aeb_0584").decode("utf-8", "replace")},
+        {"url": "https://example.org/3", "text": ""},
+    ]
+    lines = [json.dumps(r) for r in records] + ["{not json"]
+    (root / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_warc(
+        root / "crawl.warc.gz",
+        [
+            ("https://example.org/w1", page_bytes("aeb_06e5"), "text/html; charset=utf-8"),
+            ("https://example.org/w2", page_bytes("te_regards"), "text/html"),
+            ("https://example.org/w3.png", b"\x89PNG\r\n\x1a\n" + bytes(100), "image/png"),
+            ("https://example.org/w4", seed_text("002").encode(), "text/plain"),
+        ],
+    )
+    (root / "notes.csv").write_text("not an input,skipped\n")  # unsupported files in folders are skipped
+    return root
+
+
+def test_score_folder_one_row_per_record(mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = mixed_inputs
+    expected = 3 + 4 + 4  # three page files, four JSONL lines, four WARC responses
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(root), "-o", str(out), "--no-progress"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == expected
+    assert len({r["id"] for r in rows}) == expected
+    for r in rows:
+        assert {"id", "url", "status", "probability", "label", "reasons"} <= set(r)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["j1"]["label"] == "farm"
+    assert any(r["status"] == "error" for r in rows)  # the broken JSON line
+    assert any(r["status"] == "not_html" for r in rows)  # the PNG response
+    assert any(r["status"] == "empty" for r in rows)  # the empty text record
+    summary = capsys.readouterr().err
+    assert f"{expected} records" in summary and "status:" in summary
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet"])
+def test_score_tabular_outputs(mixed_inputs: Path, tmp_path: Path, ext: str) -> None:
+    root = mixed_inputs
+    out = tmp_path / f"out.{ext}"
+    assert main(["score", str(root), "-o", str(out), "--no-progress"]) == 0
+    df = pd.read_csv(out) if ext == "csv" else pd.read_parquet(out)
+    assert len(df) == 11
+    assert {"id", "url", "status", "probability", "label", "reasons"} <= set(df.columns)
+
+
+def test_workers_give_the_same_rows_in_the_same_order(mixed_inputs: Path, tmp_path: Path) -> None:
+    root = mixed_inputs
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert main(["score", str(root), "-o", str(one), "--no-progress"]) == 0
+    assert main(["score", str(root), "-o", str(two), "--workers", "2", "--no-progress"]) == 0
+    a = [json.loads(x) for x in one.read_text().splitlines()]
+    b = [json.loads(x) for x in two.read_text().splitlines()]
+    assert [(r["id"], r["status"], r["probability"]) for r in a] == [(r["id"], r["status"], r["probability"]) for r in b]
+
+
+def test_missing_input_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", str(tmp_path / "nope.html"), "-o", str(tmp_path / "o.jsonl")]) == 2
+    assert "nope.html" in capsys.readouterr().err
+
+
+def test_unknown_output_format_is_a_usage_error(mixed_inputs: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = mixed_inputs
+    assert main(["score", str(root), "-o", str(tmp_path / "o.xlsx")]) == 2
+    assert ".jsonl" in capsys.readouterr().err
+
+
+def test_bad_model_path_exits_3(mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = mixed_inputs
+    assert main(["score", str(root), "--model", str(tmp_path / "none"), "-o", str(tmp_path / "o.jsonl")]) == 3
+    assert "make train" in capsys.readouterr().err
+
+
+def test_explain_prints_reasons(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    page = tmp_path / "farm.txt"
+    page.write_text(seed_text("001"), encoding="utf-8")
+    assert main(["explain", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "FARM" in out and "+ " in out

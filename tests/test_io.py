@@ -1,0 +1,834 @@
+"""Readers and writers on real inputs: the fixture pages and seeds, packed as WARC, JSONL and folders."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import math
+import os
+import struct
+import sys
+import threading
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from detector.errors import ConfigError, DetectorError, InputError
+from detector.io import (
+    FLAT_COLUMNS,
+    SUPPORTED_EXTENSIONS,
+    iter_pages,
+    open_writer,
+    output_format,
+    readers,
+    sniff_format,
+)
+from detector.io.writers import PARQUET_BATCH_ROWS
+from detector.types import Evidence, Page, Reason, Verdict
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PAGES = sorted((FIXTURES / "pages").glob("*.html.gz"))
+SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+RECORDS_JSONL = FIXTURES / "io" / "records.jsonl"
+
+
+def _html(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes())
+
+
+def _png() -> bytes:
+    """A real 1x1 PNG image."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _chunked(data: bytes, size: int = 4096) -> bytes:
+    parts = [
+        b"%x\r\n%s\r\n" % (len(data[i : i + size]), data[i : i + size]) for i in range(0, len(data), size)
+    ]
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
+def _http(status: str, headers: list[tuple[str, str]]) -> StatusAndHeaders:
+    return StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+
+
+def build_warc(path: Path, *, gz: bool) -> list[dict[str, Any]]:
+    """Write a WARC like a crawler's and return what each page record must read back as, in order.
+
+    Besides one HTML response per fixture page: a warcinfo, a request before every response, a
+    metadata record and a text/plain resource (none of them pages), an image/png response, a
+    chunked and gzip-encoded HTML response, and an HTML resource record.
+    """
+    expected: list[dict[str, Any]] = []
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=gz)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "detector tests"}))
+
+        def response(
+            url: str, body: bytes, headers: list[tuple[str, str]], decoded: bytes, ctype: str
+        ) -> None:
+            request = writer.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(b""),
+                http_headers=StatusAndHeaders(
+                    "GET / HTTP/1.1", [("Host", "news.example")], is_http_request=True
+                ),
+            )
+            writer.write_record(request)
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=_http("200 OK", headers)
+            )
+            writer.write_record(record)
+            rid = record.rec_headers.get_header("WARC-Record-ID")
+            expected.append({"id": rid, "url": url, "html": decoded, "content_type": ctype})
+
+        for page in PAGES:
+            body = _html(page)
+            ctype = "text/html; charset=utf-8"
+            response(f"https://news.example/{page.name[:-3]}", body, [("Content-Type", ctype)], body, ctype)
+
+        writer.write_record(
+            writer.create_warc_record(
+                "https://news.example/",
+                "metadata",
+                payload=io.BytesIO(b"fetchTimeMs: 120\r\n"),
+                warc_content_type="application/warc-fields",
+            )
+        )
+        png = _png()
+        response("https://news.example/logo.png", png, [("Content-Type", "image/png")], png, "image/png")
+
+        seed_html = _html(PAGES[-1])
+        encoded = _chunked(gzip.compress(seed_html))
+        headers = [
+            ("Content-Type", "text/html"),
+            ("Content-Encoding", "gzip"),
+            ("Transfer-Encoding", "chunked"),
+        ]
+        response("https://news.example/encoded", encoded, headers, seed_html, "text/html")
+
+        writer.write_record(
+            writer.create_warc_record(
+                "file:///notes.txt",
+                "resource",
+                payload=io.BytesIO(SEEDS[0].read_bytes()),
+                warc_content_type="text/plain",
+            )
+        )
+        resource = writer.create_warc_record(
+            "file:///saved.html",
+            "resource",
+            payload=io.BytesIO(_html(PAGES[0])),
+            warc_content_type="text/html",
+        )
+        writer.write_record(resource)
+        expected.append(
+            {
+                "id": resource.rec_headers.get_header("WARC-Record-ID"),
+                "url": "file:///saved.html",
+                "html": _html(PAGES[0]),
+                "content_type": "text/html",
+            }
+        )
+    return expected
+
+
+def _record_start(path: Path, offset: int, gz: bool) -> bytes:
+    """The first bytes of the WARC record at ``offset``."""
+    data = path.read_bytes()[offset:]
+    if gz:
+        data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 64)
+    return data[:9]
+
+
+# --------------------------------------------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("a.html", "html"),
+        ("A.HTM", "html"),
+        ("x/page.xhtml.gz", "html"),
+        ("r.jsonl", "jsonl"),
+        ("r.jsonl.gz", "jsonl"),
+        ("r.ndjson", "jsonl"),
+        ("notes.txt", "text"),
+        ("notes.txt.gz", "text"),
+        ("README.md", "text"),
+        ("crawl.warc", "warc"),
+        ("CC-MAIN-2024.warc.gz", "warc"),
+    ],
+)
+def test_sniff_format_by_extension(name: str, fmt: str) -> None:
+    assert sniff_format(name) == fmt
+    assert sniff_format(Path(name)) == fmt
+
+
+@pytest.mark.parametrize("name", ["page.pdf", "data.json", "archive.gz", "noext", "x.html.bz2"])
+def test_sniff_format_unsupported(name: str) -> None:
+    with pytest.raises(InputError, match=r"\.warc\.gz") as err:
+        sniff_format(name)
+    assert name in str(err.value)
+
+
+def test_supported_extensions_listed() -> None:
+    assert {".html", ".htm.gz", ".jsonl", ".ndjson", ".txt", ".md", ".warc", ".warc.gz"} <= set(
+        SUPPORTED_EXTENSIONS
+    )
+
+
+# --------------------------------------------------------------------------------------------------- files
+
+
+def test_html_files_raw_bytes_and_path_as_id() -> None:
+    pages = list(iter_pages([str(p) for p in PAGES]))
+    assert [p.id for p in pages] == [str(p) for p in PAGES]
+    for page, path in zip(pages, PAGES, strict=True):
+        assert page.html == _html(path)
+        assert isinstance(page.html, bytes)
+        assert page.source == str(path)
+        assert page.text is None and page.error is None
+
+
+def test_plain_html_and_text_files(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_bytes(_html(PAGES[0]))
+    (tmp_path / "seed.txt").write_bytes(b"\xef\xbb\xbf" + SEEDS[0].read_bytes())
+    with gzip.open(tmp_path / "seed.md.gz", "wb") as fh:
+        fh.write(SEEDS[1].read_bytes())
+    html, text, md = iter_pages([tmp_path / "page.html", str(tmp_path / "seed.txt"), tmp_path / "seed.md.gz"])
+    assert html.html == _html(PAGES[0])
+    assert text.text == SEEDS[0].read_text(encoding="utf-8")  # BOM dropped
+    assert text.id == str(tmp_path / "seed.txt")
+    assert md.text == SEEDS[1].read_text(encoding="utf-8")
+    assert md.html is None
+
+
+def test_a_single_path_is_accepted() -> None:
+    (page,) = iter_pages(str(SEEDS[0]))
+    assert page.text and page.text.startswith("President Lee")
+
+
+def test_text_with_invalid_utf8_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Café crème\n".encode("latin-1"))
+    (page,) = iter_pages([path])
+    assert page.text == "Caf\ufffd cr\ufffdme\n"
+
+
+def test_corrupt_gzip_file_gives_one_error_page(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad = tmp_path / "page.html.gz"
+    bad.write_bytes(_html(PAGES[0])[:200])  # named .gz, but not gzipped
+    cut = tmp_path / "cut.html.gz"
+    cut.write_bytes(PAGES[0].read_bytes()[:500])
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([bad, cut]))
+    assert [p.id for p in pages] == [str(bad), str(cut)]
+    assert all(p.error and "cannot be read" in p.error for p in pages)
+    assert all(p.html is None for p in pages)
+    assert len(caplog.records) == 2
+
+
+# --------------------------------------------------------------------------------------------------- folders
+
+
+def _tree(root: Path) -> None:
+    (root / "b").mkdir(parents=True)
+    (root / "b" / "deep").mkdir()
+    (root / "b" / "page.htm").write_bytes(_html(PAGES[1]))
+    (root / "b" / "deep" / "seed.txt").write_bytes(SEEDS[2].read_bytes())
+    (root / "a.html.gz").write_bytes(PAGES[0].read_bytes())
+    (root / "c.txt").write_bytes(SEEDS[0].read_bytes())
+    (root / "B.html").write_bytes(_html(PAGES[2]))
+    (root / "image.png").write_bytes(_png())
+    (root / "notes.pdf").write_bytes(b"%PDF-1.4")
+
+
+def test_folder_walk_is_sorted_depth_first(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _tree(tmp_path / "in")
+    root = str(tmp_path / "in")
+    with caplog.at_level(logging.DEBUG, logger="detector.io.readers"):
+        pages = list(iter_pages([root]))
+    rel = [Path(p.id).relative_to(root).as_posix() for p in pages]
+    assert rel == ["B.html", "a.html.gz", "b/deep/seed.txt", "b/page.htm", "c.txt"]
+    assert pages[1].html == _html(PAGES[0])
+    assert pages[2].text == SEEDS[2].read_text(encoding="utf-8")
+    assert all(p.error is None for p in pages)
+    skipped = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG and "skipping" in r.message
+    ]
+    assert any("image.png" in m for m in skipped) and any("notes.pdf" in m for m in skipped)
+    # the same walk twice gives the same order
+    assert [p.id for p in iter_pages([root])] == [p.id for p in pages]
+
+
+def test_folder_walk_not_recursive(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    rel = [Path(p.id).name for p in iter_pages([tmp_path], recursive=False)]
+    assert rel == ["B.html", "a.html.gz", "c.txt"]
+
+
+def test_folder_ids_are_relative_to_the_path_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path / "crawl")
+    monkeypatch.chdir(tmp_path)
+    ids = [p.id for p in iter_pages(["crawl"])]
+    assert ids[0] == str(Path("crawl") / "B.html")
+
+
+# --------------------------------------------------------------------------------------------------- JSONL
+
+
+def test_jsonl_fixture_one_page_per_record() -> None:
+    pages = list(iter_pages([RECORDS_JSONL]))
+    name = str(RECORDS_JSONL)
+    assert [p.id for p in pages] == [
+        "farm-toc",
+        f"{name}:2",
+        f"{name}:4",
+        "wrong-key",
+        f"{name}:6",
+        "42",
+        "both",
+    ]
+    ok, no_id, broken, wrong_key, array, not_str, both = pages
+
+    assert ok.url == "https://news.example/g7-visit"
+    assert isinstance(ok.html, str) and ok.html.startswith("<html>") and ok.error is None
+    assert ok.source == f"{name}:1"
+
+    assert no_id.text and no_id.text.startswith("The Significance of the Japan Trip\n")
+    assert no_id.html is None and no_id.url == "https://news.example/no-id"
+
+    assert broken.error and "line 4" in broken.error and "not valid JSON" in broken.error
+    assert '"html"' in broken.error  # says what a line must hold
+
+    assert wrong_key.error and "line 5" in wrong_key.error
+    assert 'neither "html" nor "text"' in wrong_key.error and "content" in wrong_key.error
+    assert wrong_key.url == "https://news.example/content"
+
+    assert array.error and "line 6" in array.error and "not an object" in array.error
+    assert not_str.error and '"html" must be a string' in not_str.error
+
+    assert both.html == "<p>html wins</p>" and both.text is None
+    assert both.content_type == "text/html; charset=utf-8"
+
+
+def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+
+
+def _real_records() -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = [
+        {"id": p.name, "url": f"https://news.example/{p.name}", "html": _html(p).decode("utf-8", "replace")}
+        for p in PAGES
+    ]
+    records += [{"id": s.stem, "text": s.read_text(encoding="utf-8")} for s in SEEDS]
+    return records
+
+
+def test_jsonl_gz_from_real_pages(tmp_path: Path) -> None:
+    records = _real_records()
+    path = tmp_path / "pages.jsonl.gz"
+    _write_jsonl(path, records)
+    pages = list(iter_pages([path]))
+    assert [p.id for p in pages] == [r["id"] for r in records]
+    for page, record in zip(pages, records, strict=True):
+        assert page.html == record.get("html")
+        assert page.text == record.get("text")
+        assert page.error is None
+
+
+def test_jsonl_is_streamed(tmp_path: Path) -> None:
+    path = tmp_path / "pages.jsonl"
+    _write_jsonl(path, _real_records())
+    pages = iter_pages([path])
+    first = next(pages)
+    assert first.id == PAGES[0].name
+    assert isinstance(pages, Iterator)
+
+
+def test_truncated_jsonl_gz_keeps_the_good_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    records = [{"id": s.stem, "text": s.read_text(encoding="utf-8")} for s in SEEDS] * 3
+    data = gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([path]))
+    assert 1 < len(pages) <= len(records)
+    assert all(p.error is None for p in pages[:-1])
+    last = pages[-1]
+    assert last.error and "truncated or corrupt" in last.error
+    assert any("stopped reading" in r.getMessage() for r in caplog.records)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.one_of(
+            st.text(
+                alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=40
+            ),
+            st.builds(json.dumps, st.dictionaries(st.sampled_from(["id", "url", "html", "text"]), st.text())),
+        ),
+        max_size=12,
+    )
+)
+def test_jsonl_one_page_per_non_blank_line(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    pages = list(iter_pages([path]))
+    numbers = [n for n, line in enumerate(lines, 1) if line.encode("utf-8").strip()]
+    assert [p.source for p in pages] == [f"{path}:{n}" for n in numbers]
+    # every page is a record, or says why it is not
+    assert all(p.error or p.html is not None or p.text is not None for p in pages)
+
+
+def test_jsonl_each_non_blank_line_is_one_page(tmp_path: Path) -> None:
+    lines = ["{}", "", "not json", "  ", '{"text": ""}', "[]", "null", '{"html": "<p>x</p>"}', "\t"]
+    path = tmp_path / "mixed.ndjson"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    pages = list(iter_pages([path]))
+    assert [p.source for p in pages] == [f"{path}:{n}" for n in (1, 3, 5, 6, 7, 8)]
+    assert [p.error is None for p in pages] == [False, False, True, False, False, True]
+
+
+# --------------------------------------------------------------------------------------------------- WARC
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+def test_warc_pages(tmp_path: Path, gz: bool) -> None:
+    path = tmp_path / ("crawl.warc.gz" if gz else "crawl.warc")
+    expected = build_warc(path, gz=gz)
+    pages = list(iter_pages([path]))
+    assert len(pages) == len(expected) == len(PAGES) + 3
+    for page, want in zip(pages, expected, strict=True):
+        assert page.id == want["id"] and page.id.startswith("<urn:uuid:")
+        assert page.url == want["url"]
+        assert page.html == want["html"]
+        assert page.content_type == want["content_type"]
+        assert page.error is None and page.text is None
+        assert page.source is not None
+        where, _, offset = page.source.rpartition("@")
+        assert where == str(path)
+        assert _record_start(path, int(offset), gz) == b"WARC/1.0\r"
+    assert pages[-3].content_type == "image/png" and pages[-3].html == _png()
+    assert pages[-2].html == _html(PAGES[-1])  # chunked and gzip-encoded on the wire
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["warc", "warc.gz"])
+@pytest.mark.parametrize("into", [100, 3000], ids=["in-headers", "in-payload"])
+def test_truncated_warc_keeps_earlier_records(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, gz: bool, into: int
+) -> None:
+    full = tmp_path / ("full.warc.gz" if gz else "full.warc")
+    expected = build_warc(full, gz=gz)
+    good = list(iter_pages([full]))
+    assert good[2].source is not None
+    third = int(good[2].source.rpartition("@")[2])
+    cut = tmp_path / ("cut.warc.gz" if gz else "cut.warc")
+    cut.write_bytes(full.read_bytes()[: third + into])
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([cut, SEEDS[0]]))  # the next input is still read
+    assert [p.id for p in pages[:2]] == [e["id"] for e in expected[:2]]
+    assert [p.html for p in pages[:2]] == [e["html"] for e in expected[:2]]
+    error = pages[2]
+    assert error.error and str(cut) in error.error
+    assert "cut short" in error.error or "truncated" in error.error
+    assert error.html is None
+    assert pages[3].id == str(SEEDS[0]) and len(pages) == 4
+    assert any(r.levelno == logging.WARNING and str(cut) in r.getMessage() for r in caplog.records)
+
+
+def test_undecodable_payload_is_one_error_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # warcio itself keeps what it could decode of a damaged gzip body; a decoder that raises instead
+    # (another Content-Encoding) must cost that record only, not the rest of the file
+    path = tmp_path / "crawl.warc.gz"
+    expected = build_warc(path, gz=True)
+    real = readers._warc_page
+
+    def failing(record: Any, rid: str, url: str | None, source: str) -> Page | None:
+        if rid == expected[1]["id"]:
+            raise zlib.error("Error -3 while decompressing data: invalid distance too far back")
+        return real(record, rid, url, source)
+
+    monkeypatch.setattr(readers, "_warc_page", failing)
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([path]))
+    assert [p.id for p in pages] == [e["id"] for e in expected]
+    bad = pages[1]
+    assert bad.url == expected[1]["url"] and bad.html is None
+    assert bad.error and "cannot be decoded" in bad.error and "Content-Encoding" in bad.error
+    assert [p.html for p in pages[2:]] == [e["html"] for e in expected[2:]]  # the file goes on
+    assert any("cannot be decoded" in r.getMessage() for r in caplog.records)
+
+
+def test_not_a_warc(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "page.warc"
+    path.write_bytes(_html(PAGES[0]))
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        (page,) = iter_pages([path])
+    assert page.error and "not a WARC record" in page.error
+    assert page.id == f"{path}@0"
+    assert caplog.records
+
+
+def test_empty_warc_has_no_pages(tmp_path: Path) -> None:
+    path = tmp_path / "empty.warc.gz"
+    path.write_bytes(b"")
+    assert list(iter_pages([path])) == []
+
+
+def test_warc_without_warcio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "crawl.warc"
+    build_warc(path, gz=False)
+    monkeypatch.setitem(sys.modules, "warcio", None)
+    monkeypatch.setitem(sys.modules, "warcio.archiveiterator", None)
+    with pytest.raises(ConfigError, match=r"pip install 'detector\[warc\]'"):
+        iter_pages([path])  # raised before anything is read
+    # a WARC met in a folder raises when it is reached
+    pages = iter_pages([tmp_path])
+    with pytest.raises(ConfigError, match="warcio"):
+        next(pages)
+
+
+# --------------------------------------------------------------------------------------------------- stdin
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzipped"])
+def test_stdin_warc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool) -> None:
+    path = tmp_path / ("crawl.warc.gz" if gz else "crawl.warc")
+    expected = build_warc(path, gz=gz)
+    _stdin(monkeypatch, path.read_bytes())
+    pages = list(iter_pages(["-"]))
+    assert [p.id for p in pages] == [e["id"] for e in expected]
+    assert [p.html for p in pages] == [e["html"] for e in expected]
+    assert all(p.source and p.source.startswith("-@") for p in pages)
+    if not gz:  # offsets in a plain stream are byte offsets of the input
+        data = path.read_bytes()
+        for page in pages:
+            assert page.source is not None
+            offset = int(page.source[2:])
+            assert data[offset : offset + 9] == b"WARC/1.0\r"
+
+
+def test_stdin_jsonl(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, b"\n  " + RECORDS_JSONL.read_bytes())
+    pages = list(iter_pages(["-"]))
+    assert len(pages) == 7
+    assert pages[0].id == "farm-toc"
+    assert pages[1].id == "-:3"  # no id: stdin and line number (the input starts with a blank line)
+    assert pages[2].error and "line 5" in pages[2].error
+
+
+def test_stdin_html_gzipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, PAGES[0].read_bytes())
+    (page,) = iter_pages(["-"])
+    assert page.id == "-" and page.html == _html(PAGES[0])
+
+
+def test_stdin_html_and_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    html = b"\n\n   " + _html(PAGES[3])
+    _stdin(monkeypatch, html)
+    (page,) = iter_pages(["-"])
+    assert page.id == "-" and page.html == html and page.text is None
+
+    _stdin(monkeypatch, SEEDS[3].read_bytes())
+    (page,) = iter_pages(["-"])
+    assert page.id == "-" and page.text == SEEDS[3].read_text(encoding="utf-8") and page.html is None
+
+
+def test_stdin_long_leading_whitespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, b" " * 200_000 + b'{"id": "x", "text": "late"}\n')
+    (page,) = iter_pages(["-"])
+    assert page.id == "x" and page.text == "late"
+
+
+def test_stdin_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, b"")
+    assert list(iter_pages(["-"])) == [Page(id="-", text="", source="-")]
+
+
+def test_stdin_with_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, b"plain text")
+    ids = [p.id for p in iter_pages([SEEDS[0], "-", SEEDS[1]])]
+    assert ids == [str(SEEDS[0]), "-", str(SEEDS[1])]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipe_is_sniffed(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    data = RECORDS_JSONL.read_bytes()
+
+    def feed() -> None:
+        with fifo.open("wb") as fh:
+            fh.write(data)
+
+    thread = threading.Thread(target=feed)
+    thread.start()
+    try:
+        pages = list(iter_pages([fifo]))
+    finally:
+        thread.join(timeout=10)
+    assert len(pages) == 7 and pages[0].id == "farm-toc" and pages[1].id == f"{fifo}:2"
+
+
+# ------------------------------------------------------------------------------------------- usage errors
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.html"
+    with pytest.raises(InputError, match=r"nope\.html") as err:
+        iter_pages([SEEDS[0], missing])  # raised at the call, before any page
+    assert isinstance(err.value, DetectorError)
+    assert "no such file" in str(err.value)
+
+
+def test_unsupported_explicit_file_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(InputError, match=r"report\.pdf.*\.html.*\.jsonl.*\.warc"):
+        iter_pages([path])
+
+
+def test_stdin_twice_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="only once"):
+        iter_pages(["-", "-"])
+
+
+# --------------------------------------------------------------------------------------------------- writers
+
+
+def _row(i: int) -> dict[str, Any]:
+    ok = i % 5 != 4
+    verdict = Verdict(
+        id=f"page-{i:05d}",
+        url=f"https://news.example/{i}" if i % 7 else None,
+        status="ok" if ok else "empty",
+        reason="" if ok else "no main text",
+        probability=(i % 100) / 100 if ok else None,
+        label=("farm" if i % 2 else "genuine") if ok else None,
+        reasons=(
+            Reason(
+                "toc", 1.25, "a table of contents lists 7 questions", (Evidence("Table of Contents", 0, 17),)
+            ),
+            Reason("faq", 0.5, "FAQ schema – „Was ist…?“", (Evidence("FAQPage", where="dom"),)),
+        )
+        if ok
+        else (),
+        signals={"toc.n_entries": float(i % 9), "faq.n_questions": 0.5},
+        model_version="lr-2024.1",
+        extra={"lang": "de" if i % 3 else "en", "n_words": i * 10, "sampled": bool(i % 2)},
+    )
+    return verdict.to_dict()
+
+
+ROWS = 2_500
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> None:
+    with open_writer(str(path)) as out:
+        for row in rows:
+            out.write(row)
+        assert out.rows_written == len(rows)
+
+
+def test_jsonl_round_trip(tmp_path: Path) -> None:
+    rows = [_row(i) for i in range(ROWS)]
+    for name in ("v.jsonl", "v.jsonl.gz"):
+        path = tmp_path / name
+        _write(path, rows)
+        frame = pd.read_json(path, lines=True, dtype=False)
+        assert len(frame) == ROWS
+        assert list(frame.columns) == list(rows[0])
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            back = [json.loads(line) for line in fh]
+        assert back == rows  # nested reasons and signals kept as they are
+    assert "„Was ist…?“" in (tmp_path / "v.jsonl").read_text(encoding="utf-8")  # ensure_ascii=False
+
+
+def _flat_columns() -> list[str]:
+    return [*FLAT_COLUMNS, "lang", "n_words", "sampled", "signals"]
+
+
+def test_csv_round_trip(tmp_path: Path) -> None:
+    rows = [_row(i) for i in range(ROWS)]
+    path = tmp_path / "v.csv"
+    _write(path, rows)
+    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+    assert len(frame) == ROWS
+    assert list(frame.columns) == _flat_columns()
+    first = frame.iloc[1]
+    assert first["id"] == "page-00001"
+    assert first["reasons"] == "a table of contents lists 7 questions | FAQ schema – „Was ist…?“"
+    assert float(first["probability"]) == 0.01
+    assert json.loads(first["signals"]) == rows[1]["signals"]
+    empty = frame.iloc[4]
+    assert empty["status"] == "empty" and empty["probability"] == "" and empty["reasons"] == ""
+    assert frame.iloc[7]["url"] == ""  # None -> empty cell
+
+
+def test_parquet_round_trip_in_batches(tmp_path: Path) -> None:
+    rows = [_row(i) for i in range(ROWS)]
+    path = tmp_path / "v.parquet"
+    _write(path, rows)
+    parquet = pq.ParquetFile(path)
+    assert parquet.metadata.num_rows == ROWS
+    assert parquet.metadata.num_row_groups == math.ceil(ROWS / PARQUET_BATCH_ROWS) == 3
+    schema = parquet.schema_arrow
+    assert schema.names == _flat_columns()
+    types = {name: str(schema.field(name).type) for name in schema.names}
+    assert types["probability"] == types["n_words"] == "double"
+    assert types["sampled"] == "bool"
+    assert {types[n] for n in ("id", "url", "status", "reasons", "lang", "signals")} == {"string"}
+
+    frame = pd.read_parquet(path)
+    assert len(frame) == ROWS
+    assert frame["id"].tolist() == [r["id"] for r in rows]
+    assert frame["probability"].iloc[3] == pytest.approx(0.03)
+    assert pd.isna(frame["probability"].iloc[4]) and pd.isna(frame["url"].iloc[7])
+    assert frame["n_words"].iloc[2499] == 24_990.0
+    assert json.loads(frame["signals"].iloc[8]) == {"toc.n_entries": 8.0, "faq.n_questions": 0.5}
+    assert frame["reasons"].iloc[0].split(" | ")[0] == "a table of contents lists 7 questions"
+
+
+@pytest.mark.parametrize("name", ["v.jsonl", "v.csv", "v.parquet"])
+def test_writers_flush_when_the_block_fails(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    with pytest.raises(RuntimeError, match="scoring failed"), open_writer(path) as out:
+        for i in range(1_500):
+            out.write(_row(i))
+        raise RuntimeError("scoring failed")
+    reader = {
+        "v.jsonl": lambda p: pd.read_json(p, lines=True),
+        "v.csv": pd.read_csv,
+        "v.parquet": pd.read_parquet,
+    }
+    assert len(reader[name](path)) == 1_500
+
+
+@pytest.mark.parametrize("name", ["v.jsonl", "v.csv", "v.parquet"])
+def test_writers_with_no_rows(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    with open_writer(path):
+        pass
+    if name == "v.jsonl":
+        assert path.read_bytes() == b""
+    elif name == "v.csv":
+        assert path.read_text().strip().split(",") == [*FLAT_COLUMNS, "signals"]
+    else:
+        assert pq.ParquetFile(path).schema_arrow.names == [*FLAT_COLUMNS, "signals"]
+
+
+def test_flat_schema_is_fixed_by_the_first_row(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = {"id": "a", "status": "ok", "probability": 0.5, "lang": "en", "tags": ["x"], "signals": {}}
+    later = {"id": "b", "status": "ok", "probability": "n/a", "lang": 3, "late_key": 1, "url": "u"}
+    path = tmp_path / "v.parquet"
+    with caplog.at_level(logging.WARNING, logger="detector.io.writers"), open_writer(path) as out:
+        out.write(first)
+        out.write(later)
+        out.write(later)
+    frame = pd.read_parquet(path)
+    assert list(frame.columns) == [*FLAT_COLUMNS, "lang", "signals"]
+    assert frame["lang"].tolist() == ["en", "3", "3"]
+    assert frame["probability"].iloc[0] == 0.5 and pd.isna(frame["probability"].iloc[1])
+    assert frame["signals"].iloc[0] == "{}" and pd.isna(frame["signals"].iloc[1])
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "tags" in messages and "late_key" in messages and "probability" in messages
+    assert len(caplog.records) == 3  # each problem is said once
+
+
+def test_jsonl_nan_is_null(tmp_path: Path) -> None:
+    path = tmp_path / "v.jsonl"
+    with open_writer(path) as out:
+        out.write({"id": "a", "probability": float("nan"), "signals": {"x": float("inf"), "y": 1.0}})
+    assert json.loads(path.read_text()) == {"id": "a", "probability": None, "signals": {"x": None, "y": 1.0}}
+
+
+def test_stdout_jsonl(capsys: pytest.CaptureFixture[str]) -> None:
+    for target in (None, "-"):
+        with open_writer(target) as out:
+            out.write(_row(1))
+            out.write(_row(2))
+        lines = capsys.readouterr().out.splitlines()
+        assert [json.loads(line)["id"] for line in lines] == ["page-00001", "page-00002"]
+    assert not sys.stdout.closed
+
+
+def test_stdout_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    with open_writer("-", fmt="csv") as out:
+        out.write(_row(1))
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split(",")[:3] == ["id", "url", "status"]
+    assert row.startswith("page-00001,")
+
+
+def test_format_option_wins_over_extension(tmp_path: Path) -> None:
+    path = tmp_path / "verdicts.out"
+    with open_writer(path, fmt="csv") as out:
+        out.write(_row(0))
+    assert path.read_text().startswith("id,url,")
+    assert output_format("x.JSONL.GZ") == "jsonl" and output_format(None) == "jsonl"
+
+
+@pytest.mark.parametrize("name", ["v.xlsx", "v.json", "verdicts", "v.parquet.gz"])
+def test_unknown_output_extension(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match=r"\.parquet"):
+        open_writer(tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+def test_bad_output_options(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown output format"):
+        open_writer(tmp_path / "v.csv", fmt="xml")
+    with pytest.raises(ConfigError, match="file path"):
+        open_writer("-", fmt="parquet")
+    with pytest.raises(ConfigError, match="cannot write"):
+        open_writer(tmp_path / "missing-folder" / "v.jsonl")
+
+
+def test_write_after_close(tmp_path: Path) -> None:
+    out = open_writer(tmp_path / "v.jsonl")
+    out.close()
+    out.close()  # harmless
+    with pytest.raises(ValueError, match="closed"):
+        out.write(_row(0))
+
+
+def test_parquet_without_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(ConfigError, match=r"pip install 'detector\[parquet\]'"):
+        open_writer(tmp_path / "v.parquet")

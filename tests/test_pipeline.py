@@ -1,0 +1,132 @@
+"""The library path with the shipped model: statuses, verdict contents, reasons, model loading."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from detector import Detector, ModelLoadError, Page
+from detector.features import FEATURE_NAMES
+from detector.model import default_model_dir
+
+from .conftest import page_bytes, seed_text
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector.load()
+
+
+def test_seed_farm_pages_score_high_with_template_reasons(detector: Detector) -> None:
+    for name in ("000", "001", "002"):
+        v = detector.score(seed_text(name), id=name)
+        assert v.status == "ok" and v.label == "farm", (name, v.probability)
+        assert v.probability is not None and v.probability >= 0.9
+        signals = {r.signal.split("_v")[0] for r in v.reasons}
+        assert signals & {"toc", "seo_keywords", "faq", "callouts", "engagement", "prompt_leak", "stitched"}, v.reasons
+        assert all(r.text for r in v.reasons)
+
+
+def test_seed_genuine_page_scores_low(detector: Detector) -> None:
+    v = detector.score(seed_text("004"), id="004")
+    assert v.status == "ok" and v.label == "genuine"
+    assert v.probability is not None and v.probability <= 0.1
+
+
+def test_genuine_html_pages_are_genuine(detector: Detector) -> None:
+    for name in ("aeb_042b", "aeb_04a6", "aeb_0584", "aeb_06e5", "te_archiv", "te_regards"):
+        v = detector.score(page_bytes(name), url=f"https://example.org/{name}")
+        assert v.status == "ok", v.reason
+        assert v.label == "genuine", (name, v.probability, [r.text for r in v.reasons])
+
+
+def test_verdict_carries_every_signal_and_the_model_version(detector: Detector) -> None:
+    v = detector.score(seed_text("001"))
+    assert set(FEATURE_NAMES) <= set(v.signals)
+    assert v.model_version == detector.model.version
+    row = v.to_dict()
+    json.dumps(row)  # serialisable as is
+    assert {"id", "url", "status", "probability", "label", "reasons", "signals"} <= set(row)
+    ev = [e for r in v.reasons for e in r.evidence if e.where == "text"]
+    assert ev, "reasons should point at text spans"
+
+
+def test_evidence_spans_index_the_cleaned_text(detector: Detector) -> None:
+    doc = detector.clean(Page(id="x", text=seed_text("000")))
+    assert not isinstance(doc, tuple)
+    for result in detector.signals(doc).values():
+        for e in result.evidence:
+            if e.where == "text":
+                assert doc.text[e.start : e.end][:50] == e.text[:50]
+
+
+@pytest.mark.parametrize(
+    ("page", "status"),
+    [
+        (Page(id="e", html=b""), "empty"),
+        (Page(id="e2", text="   \n  "), "empty"),
+        (Page(id="n", html=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)), "not_html"),
+        (Page(id="c", html=b"<html><body><p>hi</p></body></html>", content_type="image/jpeg"), "not_html"),
+        (Page(id="t", html=b"<html><body>" + b"<p>x</p>" * 10 + b"</body></html>"), "empty"),
+        (Page(id="r", error="line 3 is not valid JSON"), "error"),
+        (Page(id="none"), "empty"),
+    ],
+)
+def test_broken_pages_become_statuses(detector: Detector, page: Page, status: str) -> None:
+    v = detector.score(page)
+    assert v.status == status, v
+    assert v.reason
+    assert v.probability is None and v.label is None
+
+
+def test_too_large() -> None:
+    small = Detector.load(max_bytes=1000)
+    v = small.score(b"<html><body>" + b"<p>word </p>" * 500 + b"</body></html>")
+    assert v.status == "too_large" and "max_bytes" in v.reason
+
+
+def test_charsets_declared_and_undeclared(detector: Detector) -> None:
+    text = "Überraschung in München: die Bürger äußern sich zur neuen Straßenbahn. " * 20
+    for charset in ("utf-8", "iso-8859-1", "cp1252"):
+        html = f'<html><head><meta charset="{charset}"></head><body><article><p>{text}</p></article></body></html>'
+        v = detector.score(html.encode(charset))
+        assert v.status == "ok"
+    undeclared = f"<html><body><article><p>{text}</p></article></body></html>".encode("iso-8859-1")
+    assert detector.score(undeclared).status == "ok"
+
+
+def test_score_many_streams_one_verdict_per_page_in_order(detector: Detector) -> None:
+    pages = [Page(id=str(i), text=seed_text("004")) for i in range(5)] + [Page(id="bad", error="broken")]
+    out = list(detector.score_many(iter(pages), batch_size=2))
+    assert [v.id for v in out] == [p.id for p in pages]
+    assert out[-1].status == "error"
+
+
+def test_score_many_accepts_dicts_and_strings(detector: Detector) -> None:
+    out = list(detector.score_many([{"id": "a", "text": seed_text("004")}, seed_text("000")]))
+    assert [v.id for v in out] == ["a", "1"]
+
+
+def test_model_for_another_feature_set_refuses_to_load(tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(default_model_dir(), copy)
+    params = json.loads((copy / "model.json").read_text())
+    params["feature_set"] = "fs-000000000000"
+    (copy / "model.json").write_text(json.dumps(params))
+    with pytest.raises(ModelLoadError, match="feature set"):
+        Detector.load(copy)
+
+
+def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="make train"):
+        Detector.load(tmp_path / "nowhere")
+
+
+def test_model_files_hold_no_pickle() -> None:
+    import numpy as np
+
+    with np.load(default_model_dir() / "arrays.npz", allow_pickle=False) as npz:
+        assert all(npz[k].dtype != object for k in npz.files)
