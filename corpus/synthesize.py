@@ -1499,6 +1499,35 @@ def page_url(site: Site, title: str) -> str:
     return f"https://{site.domain}/{slug}/"
 
 
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+
+def _second_article(
+    machine: dict[str, Any], rewrites: list[dict[str, Any]], pool: list[dict[str, Any]], rng: random.Random
+) -> dict[str, Any]:
+    """The article a farm stitches after the first: the same story told again or a related one.
+
+    Real farm pages stitch a second version of the same story (the seeds: a second take on the same
+    summit) or a story on the same topic, so the second part re-introduces the first part's names. Half
+    the time another model's rewrite of the same text, otherwise the most similar other text of the
+    same genre and split (by shared content words).
+    """
+    others = [r for r in rewrites if r["id"] != machine["id"]]
+    if others and rng.random() < 0.5:
+        return rng.choice(others)
+    words = _words(machine["text"])
+    same = [r for r in pool if r["genre"] == machine["genre"] and r["pair_index"] != machine["pair_index"]]
+    if not same:
+        same = [r for r in pool if r["pair_index"] != machine["pair_index"]]
+
+    def similarity(r: dict[str, Any]) -> float:
+        other = _words(r["text"])
+        return len(words & other) / (len(words | other) or 1)
+
+    return max(same, key=lambda r: (similarity(r), r["id"]))
+
+
 def build_synthetic(
     l2r_rows: Sequence[dict[str, Any]], *, seed: int, params: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -1533,8 +1562,7 @@ def build_synthetic(
         machine = rng_pair.choice(machines)
         split = human["split"]
         assert machine["split"] == split, "a pair must not cross splits"
-        pool = [r for r in second_pool[split] if r["genre"] != genre]
-        second = rng_pair.choice(pool)
+        second = _second_article(machine, machines, second_pool[split], rng_pair)
         for label in (1, 0):
             rng = _rng(seed, "page", genre, pair, label)
             if label == 1:

@@ -28,7 +28,7 @@ from detector.errors import ModelLoadError
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # bump when the saved parameters or their meaning change
 TEXT_FEATURE = "text_model.logit"
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
@@ -55,6 +55,7 @@ class TextModel:
             n_features=self.n_features,
             ngram_range=(1, self.ngram_max),
             alternate_sign=False,
+            binary=True,  # presence, not counts: less sensitive to length and repetition
             norm="l2",
             lowercase=True,
             token_pattern=r"(?u)\b\w+\b|[^\w\s]",
@@ -83,6 +84,7 @@ class PageModel:
     feature_set: str
     text_model: TextModel | None = None
     card: dict[str, Any] = field(default_factory=dict)
+    _columns: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -105,11 +107,20 @@ class PageModel:
         return self.standardize(X) * self.coef
 
     def full_matrix(self, signal_rows: np.ndarray, texts: list[str]) -> np.ndarray:
-        """Signal values plus the text model's logit as the last column, when the model uses one."""
+        """The model's input columns from full signal rows (``FEATURE_NAMES`` order) and the pages' texts.
+
+        The model uses the signals it was trained on, by name, plus the text model's logit when it has one.
+        """
+        from detector.features import FEATURE_NAMES
+
+        if self._columns is None:
+            index = {name: i for i, name in enumerate(FEATURE_NAMES)}
+            self._columns = [index[n] for n in self.feature_names if n != TEXT_FEATURE]
+        X = signal_rows[:, self._columns]
         if self.text_model is None:
-            return signal_rows
+            return X
         logits = self.text_model.decision(texts).reshape(-1, 1)
-        return np.hstack([signal_rows, logits])
+        return np.hstack([X, logits])
 
     # ------------------------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> None:

@@ -104,8 +104,6 @@ class Detector:
         self.model = model
         self.config = config or DetectorConfig()
         self.threshold = self.config.threshold if self.config.threshold is not None else model.threshold
-        self._signal_features = list(FEATURE_NAMES)
-        self._uses_text_model = model.text_model is not None
 
     @classmethod
     def load(cls, path: str | Path | None = None, **config: Any) -> Detector:
@@ -174,8 +172,11 @@ class Detector:
                 X = self.model.full_matrix(rows, [model_text(d) for _, d, _ in docs])
                 probs = self.model.probability(X)
                 contribs = self.model.contributions(X)
-                for (i, _doc, results), p, c, x in zip(docs, probs, contribs, X, strict=True):
-                    verdicts[i] = self._verdict(pages[i], float(p), c, x, results)
+                for (i, _doc, results), p, c, row, x in zip(docs, probs, contribs, rows, X, strict=True):
+                    values = dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
+                    if self.model.text_model is not None:
+                        values[TEXT_FEATURE] = float(x[-1])
+                    verdicts[i] = self._verdict(pages[i], float(p), c, values, results)
             except Exception as exc:
                 LOGGER.warning("model failed on a batch: %s: %s", type(exc).__name__, exc)
                 for i, _, _ in docs:
@@ -186,18 +187,18 @@ class Detector:
         return Verdict(id=page.id, url=page.url, status=status, reason=reason, model_version=self.model.version)
 
     def _verdict(
-        self, page: Page, prob: float, contrib: np.ndarray, x: np.ndarray, results: dict[str, SignalResult]
+        self, page: Page, prob: float, contrib: np.ndarray, values: dict[str, float],
+        results: dict[str, SignalResult],
     ) -> Verdict:
         names = self.model.feature_names
         per_signal: dict[str, float] = {}
         for name, c in zip(names, contrib, strict=True):
             per_signal[name.split(".")[0]] = per_signal.get(name.split(".")[0], 0.0) + float(c)
-        reasons = []
+        reasons: list[Reason] = []
         for signal_name, weight in sorted(per_signal.items(), key=lambda kv: -kv[1]):
             if weight < self.config.min_reason or len(reasons) >= self.config.top_reasons:
                 break
-            reasons.append(self._reason(signal_name, weight, results, x))
-        values = {name: float(v) for name, v in zip(names, x, strict=True)}
+            reasons.append(self._reason(signal_name, weight, results))
         return Verdict(
             id=page.id,
             url=page.url,
@@ -209,7 +210,7 @@ class Detector:
             model_version=self.model.version,
         )
 
-    def _reason(self, signal_name: str, weight: float, results: dict[str, SignalResult], x: np.ndarray) -> Reason:
+    def _reason(self, signal_name: str, weight: float, results: dict[str, SignalResult]) -> Reason:
         if signal_name == TEXT_FEATURE.split(".")[0]:
             text = "word choice and phrasing typical of machine-written text (text model)"
             return Reason(signal=signal_name, weight=weight, text=text)

@@ -41,12 +41,18 @@ LOGGER = logging.getLogger(__name__)
 
 SEED = 20251123
 TRAIN_FILES = ("l2r.jsonl.gz", "html.jsonl.gz", "synthetic.jsonl.gz")
-TEXT_MODEL_C = 4.0
+TEXT_MODEL_C = 2.0  # chosen on l2r train folds: held-out AUC 0.93, lower scores on genuine web text than C=4
 PAGE_MODEL_C = 0.5
 N_FOLDS = 5
 #: Share of genuine training pages (out-of-fold) allowed above the threshold. Half the 1% false-positive
 #: budget on genuine HTML, leaving room for the difference between out-of-fold and held-out pages.
 TARGET_FPR = 0.005
+#: Signal families the page model does not learn from. The Gopher/C4/FineWeb quality values are computed
+#: and reported for every page, but in this corpus their line-structure values tell the sources apart
+#: (one-line l2r texts, many-line web pages, template pages) rather than farm from genuine: a shortcut.
+EXCLUDED_FAMILIES = ("quality",)
+HTML_SOURCES = ("trafilatura-eval", "article-extraction-benchmark")
+MODEL_FEATURES = [n for n in FEATURE_NAMES if n.split(".")[0] not in EXCLUDED_FAMILIES]
 
 
 @dataclass
@@ -138,16 +144,18 @@ def featurize(rows: Iterable[dict[str, Any]], workers: int = 1) -> FeatureTable:
     return table
 
 
-def _sample_weights(y: np.ndarray, source: list[str]) -> np.ndarray:
-    """Each (source, label) group gets the same total weight, then each class half of the total."""
-    keys = [f"{s}|{label}" for s, label in zip(source, y, strict=True)]
-    counts = Counter(keys)
-    w = np.array([1.0 / counts[k] for k in keys])
-    for label in (0, 1):
-        mask = y == label
-        if mask.any():
-            w[mask] *= 0.5 / w[mask].sum()
-    return w * len(y)
+def _sample_weights(y: np.ndarray, source: list[str], fmt: list[str]) -> np.ndarray:
+    """Each source weighs the same in total; inside a source, each (label, format) cell weighs the same.
+
+    So l2r's human and machine halves balance each other (no prior towards "machine" from there being
+    four rewrites per human text), the genuine web pages count as much as all of l2r, and each format
+    counts as much as the other. Overall this leans towards "genuine", as a crawl does.
+    """
+    cells = [(s, int(label), f) for s, label, f in zip(source, y, fmt, strict=True)]
+    cell_count = Counter(cells)
+    cells_per_source = Counter(s for s, _, _ in cell_count)
+    w = np.array([1.0 / (cell_count[c] * cells_per_source[c[0]]) for c in cells])
+    return w * len(y) / w.sum()
 
 
 def fit_text_model(texts: list[str], y: np.ndarray, seed: int = SEED) -> TextModel:
@@ -184,7 +192,11 @@ def _fit_linear(X: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> tuple
     from sklearn.linear_model import LogisticRegression
 
     mean = X.mean(axis=0)
-    scale = X.std(axis=0)
+    # Scale by the larger of the standard deviation and the 1st-99th percentile range: a value that is
+    # rare in training (a keyword block on 3% of rows) then counts by its size, not by its rarity, so the
+    # model cannot lean on a handful of rows with a huge coefficient.
+    spread = np.percentile(X, 99, axis=0) - np.percentile(X, 1, axis=0)
+    scale = np.maximum(X.std(axis=0), spread)
     scale[scale < 1e-9] = 1.0
     clf = LogisticRegression(C=PAGE_MODEL_C, max_iter=5000, random_state=seed)
     clf.fit((X - mean) / scale, y, sample_weight=w)
@@ -202,10 +214,12 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
     table = featurize(rows, workers=workers)
     LOGGER.info("featurized %d variants in %.0fs (skipped: %s)", len(table.y), time.time() - started, dict(table.skipped))
 
-    X_signals, y = table.arrays()
+    X_all, y = table.arrays()
+    columns = [FEATURE_NAMES.index(n) for n in MODEL_FEATURES]
     text_model, logits = text_logits(table, seed)
-    X = np.hstack([X_signals, logits.reshape(-1, 1)])
-    w = _sample_weights(y, [f"{s}:{f}" for s, f in zip(table.source, table.fmt, strict=True)])
+    X = np.hstack([X_all[:, columns], logits.reshape(-1, 1)])
+    web = ["web" if s in HTML_SOURCES else s for s in table.source]
+    w = _sample_weights(y, web, table.fmt)
 
     # Out-of-fold decisions for calibration and the threshold; folds keep l2r pairs together.
     oof = np.zeros(len(y))
@@ -217,11 +231,20 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
     iso.fit(oof, y, sample_weight=w)
     oof_prob = iso.predict(oof)
-    genuine = y == 0
-    threshold = max(0.5, float(np.quantile(oof_prob[genuine], 1.0 - TARGET_FPR)) + 1e-6)
+    # The threshold keeps false positives on genuine web pages (the HTML pages and their text renderings)
+    # within budget; human l2r texts are reported at it but do not set it.
+    web_genuine = (y == 0) & np.array([s == "html" or s in HTML_SOURCES for s in table.source])
+    threshold = max(0.5, float(np.quantile(oof_prob[web_genuine], 1.0 - TARGET_FPR)) + 1e-6)
+    l2r_human = (y == 0) & np.array([s == "l2r" for s in table.source])
+    LOGGER.info(
+        "threshold %.3f: out-of-fold FPR on genuine web pages %.2f%%, on human l2r texts %.2f%%; TPR on machine "
+        "l2r texts %.1f%%", threshold, 100 * np.mean(oof_prob[web_genuine] >= threshold),
+        100 * np.mean(oof_prob[l2r_human] >= threshold),
+        100 * np.mean(oof_prob[(y == 1) & np.array([s == "l2r" for s in table.source])] >= threshold),
+    )
 
     model = PageModel(
-        feature_names=[*FEATURE_NAMES, TEXT_FEATURE],
+        feature_names=[*MODEL_FEATURES, TEXT_FEATURE],
         mean=mean,
         scale=scale,
         coef=clf.coef_[0].astype(np.float64),
@@ -248,8 +271,10 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
         "threshold": model.threshold,
         "threshold_rule": f"{1 - TARGET_FPR:.3f} quantile of out-of-fold calibrated probabilities of genuine "
         "training pages (at least 0.5)",
-        "calibration": "isotonic on out-of-fold decisions, classes weighted equally (a prior of 0.5)",
+        "calibration": "isotonic on out-of-fold decisions, rows weighted as in training (each source equal; "
+        "inside a source each label and format equal)",
         "hyperparameters": {"text_model_C": TEXT_MODEL_C, "page_model_C": PAGE_MODEL_C, "folds": N_FOLDS},
+        "signal_families_not_learned": list(EXCLUDED_FAMILIES),
         "libraries": _library_versions(),
         "training_seconds": round(time.time() - started, 1),
     }
