@@ -45,17 +45,17 @@ FAQ_MARKERS = (
     "schema-faq",
     "wp-block-yoast-faq-block",
 )
+# One pass over the tree for everything read from it (XPath runs in C; Python then sees only the hits).
+_STRUCTURE_XPATH = etree.XPath(
+    "//title | //h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //a[starts-with(@href, '#')]"
+    " | //script[@type='application/ld+json'] | //meta[@name] | //a[@rel='author']"
+)
 _MARKER_XPATH = etree.XPath(
-    "//*[@id or @class][contains(@class, 'toc') or contains(@id, 'toc') or contains(@class, 'table-of-contents')"
+    "//*[contains(@class, 'toc') or contains(@id, 'toc') or contains(@class, 'table-of-contents')"
     " or contains(@class, 'faq') or contains(@id, 'faq')]"
 )
-_HEADINGS_XPATH = etree.XPath("//h1|//h2|//h3|//h4|//h5|//h6")
-_JSONLD_XPATH = etree.XPath("//script[@type='application/ld+json']/text()")
-_META_KEYWORDS_XPATH = etree.XPath("//meta[translate(@name, 'KEYWORDS', 'keywords')='keywords']/@content")
-_ANCHOR_XPATH = etree.XPath("//a[starts-with(@href, '#')]")
-_BYLINE_XPATH = etree.XPath(
-    "(//*[@rel='author'] | //*[contains(@class, 'byline')] | //meta[@name='author']/@content)[1]"
-)
+_COUNT_TAGS = ("ul", "ol", "li", "table", "a")
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 
 _WS = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪●◦]|\d{1,3}[.)])\s+")
@@ -78,8 +78,8 @@ def _classes(el: HtmlElement) -> str:
     return f"{el.get('id', '')} {el.get('class', '')}".lower()
 
 
-def _jsonld_objects(tree: HtmlElement) -> Iterable[dict[str, object]]:
-    for raw in _JSONLD_XPATH(tree):
+def _jsonld_objects(scripts: list[str]) -> Iterable[dict[str, object]]:
+    for raw in scripts:
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):
@@ -107,37 +107,55 @@ def _jsonld_text(value: object) -> str:
     return _squash(re.sub(r"<[^>]+>", " ", str(value)))
 
 
-def read_structure(tree: HtmlElement) -> Structure:
-    """Read the template structure from a raw (uncleaned) HTML tree."""
+def read_structure(tree: HtmlElement, raw_hint: str | bytes | None = None) -> Structure:
+    """Read the template structure from a raw (uncleaned) HTML tree.
+
+    ``raw_hint`` is the page source, when the caller has it: plugin containers are looked for in the tree
+    only when one of their names occurs in the source, which spares most pages a full-tree search.
+    """
     st = Structure()
-    title_el = tree.find(".//title")
-    if title_el is not None:
-        st.title = _squash(title_el.text_content()) or None
     st.lang = (tree.get("lang") or "").strip() or None
+    scripts: list[str] = []
+    for el in _STRUCTURE_XPATH(tree):
+        tag = el.tag
+        if tag in _HEADING_TAGS:
+            text = _squash(el.text_content())
+            if text:
+                st.headings.append(Heading(level=int(tag[1]), text=text))
+        elif tag == "a":
+            href = el.get("href", "")
+            if href.startswith("#"):
+                text = _squash(el.text_content())
+                if len(href) > 1 and text:
+                    st.anchor_links.append(Link(text=text, target=href[1:]))
+            elif st.byline is None:
+                st.byline = _squash(el.text_content())[:200] or None
+        elif tag == "script":
+            if el.text:
+                scripts.append(el.text)
+        elif tag == "meta":
+            name = (el.get("name") or "").lower()
+            content = el.get("content") or ""
+            if name == "keywords":
+                st.meta_keywords.extend(k.strip() for k in re.split(r"[,;]", content) if k.strip())
+            elif name == "author" and content.strip():
+                st.byline = _squash(content)[:200]
+        elif tag == "title" and st.title is None:
+            st.title = _squash(el.text_content()) or None
 
-    for h in _HEADINGS_XPATH(tree):
-        text = _squash(h.text_content())
-        if text:
-            st.headings.append(Heading(level=int(h.tag[1]), text=text))
+    if raw_hint is None or _mentions_marker(raw_hint):
+        for el in _MARKER_XPATH(tree):
+            cls = _classes(el)
+            for marker in TOC_MARKERS:
+                if marker in cls and marker not in st.toc_markers:
+                    st.toc_markers.append(marker)
+            for marker in FAQ_MARKERS:
+                if marker in cls and marker not in st.faq_markers:
+                    st.faq_markers.append(marker)
+            if "rank-math-faq" in cls or "schema-faq" in cls:
+                st.faq.extend(_faq_from_plugin(el))
 
-    for a in _ANCHOR_XPATH(tree):
-        href = a.get("href", "")
-        text = _squash(a.text_content())
-        if len(href) > 1 and text:
-            st.anchor_links.append(Link(text=text, target=href[1:]))
-
-    for el in _MARKER_XPATH(tree):
-        cls = _classes(el)
-        for marker in TOC_MARKERS:
-            if marker in cls and marker not in st.toc_markers:
-                st.toc_markers.append(marker)
-        for marker in FAQ_MARKERS:
-            if marker in cls and marker not in st.faq_markers:
-                st.faq_markers.append(marker)
-        if "rank-math-faq" in cls or "schema-faq" in cls:
-            st.faq.extend(_faq_from_plugin(el))
-
-    for obj in _jsonld_objects(tree):
+    for obj in _jsonld_objects(scripts):
         types = obj.get("@type")
         for t in types if isinstance(types, list) else [types]:
             if isinstance(t, str) and t not in st.jsonld_types:
@@ -148,19 +166,26 @@ def read_structure(tree: HtmlElement) -> Structure:
             if q and QA(q, a) not in st.faq:
                 st.faq.append(QA(q, a))
 
-    for content in _META_KEYWORDS_XPATH(tree):
-        st.meta_keywords.extend(k.strip() for k in re.split(r"[,;]", content) if k.strip())
-
-    byline = _BYLINE_XPATH(tree)
-    if byline:
-        first = byline[0]
-        st.byline = _squash(first if isinstance(first, str) else first.text_content())[:200] or None
-
-    st.n_lists = int(tree.xpath("count(//ul|//ol)"))
-    st.n_list_items = int(tree.xpath("count(//li)"))
-    st.n_tables = int(tree.xpath("count(//table)"))
-    st.n_links = int(tree.xpath("count(//a[@href])"))
+    counts = dict.fromkeys(_COUNT_TAGS, 0)
+    for el in tree.iter(*_COUNT_TAGS):
+        counts[el.tag] += 1
+    st.n_lists = counts["ul"] + counts["ol"]
+    st.n_list_items = counts["li"]
+    st.n_tables = counts["table"]
+    st.n_links = counts["a"]
     return st
+
+
+#: Substrings of every plugin marker, as they appear (lower case) in plugin markup.
+_MARKER_PROBES = ("ez-toc", "lwptoc", "toc_container", "rank-math-", "table-of-contents", "schema-faq", "yoast-faq")
+_MARKER_PROBES_B = tuple(p.encode() for p in _MARKER_PROBES)
+
+
+def _mentions_marker(raw: str | bytes) -> bool:
+    """Whether the source may hold a plugin container (a few substring scans, no lower-casing copy)."""
+    if isinstance(raw, bytes):
+        return any(p in raw for p in _MARKER_PROBES_B)
+    return any(p in raw for p in _MARKER_PROBES)
 
 
 def _faq_from_plugin(container: HtmlElement) -> list[QA]:
@@ -308,11 +333,16 @@ def clean_text(text: str, url: str | None = None) -> Cleaned:
     return Cleaned(text=joined, blocks=blocks, structure=structure, source_format="text", url=url)
 
 
-def clean_tree(tree: HtmlElement, url: str | None = None, *, fast: bool = True) -> Cleaned:
-    """Clean a parsed HTML tree: structure from the raw tree, then trafilatura's main text."""
+def clean_tree(
+    tree: HtmlElement, url: str | None = None, *, fast: bool = True, raw_hint: str | bytes | None = None
+) -> Cleaned:
+    """Clean a parsed HTML tree: structure from the raw tree, then trafilatura's main text.
+
+    ``raw_hint`` is the page source the tree was parsed from, when at hand (see :func:`read_structure`).
+    """
     from trafilatura import bare_extraction
 
-    structure = read_structure(tree)
+    structure = read_structure(tree, raw_hint)
     doc = bare_extraction(
         tree,
         url=url,

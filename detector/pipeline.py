@@ -91,7 +91,7 @@ def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, s
     tree = load_html(html)
     if tree is None:
         return "not_html", "the content could not be parsed as HTML"
-    doc = clean_tree(tree, url=page.url, fast=config.fast)
+    doc = clean_tree(tree, url=page.url, fast=config.fast, raw_hint=html)
     if not doc.text:
         return "empty", "no main text found on the page"
     return doc

@@ -54,13 +54,26 @@ def overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a) if a else 0.0
 
 
+TitleKey = tuple[str, frozenset[str]]
+_NON_WORD_RE = re.compile(r"\W+")
+
+
+def title_key(text: str) -> TitleKey:
+    """What :func:`same_title` compares, computed once per string: the folded text and its words."""
+    folded = _NON_WORD_RE.sub(" ", normalize(strip_item_marker(text))).strip()
+    return folded, frozenset(folded.split())
+
+
+def same_key(a: TitleKey, b: TitleKey) -> bool:
+    """:func:`same_title` on precomputed keys: equal, or word sets with Jaccard >= 0.8."""
+    if not a[0] or not b[0]:
+        return False
+    if a[0] == b[0]:
+        return True
+    wa, wb = a[1], b[1]
+    return len(wa & wb) >= 0.8 * len(wa | wb)
+
+
 def same_title(a: str, b: str) -> bool:
     """Whether two headings/entries name the same thing, ignoring case, quotes, numbering and punctuation."""
-    na = re.sub(r"\W+", " ", normalize(strip_item_marker(a))).strip()
-    nb = re.sub(r"\W+", " ", normalize(strip_item_marker(b))).strip()
-    if not na or not nb:
-        return False
-    if na == nb:
-        return True
-    wa, wb = set(na.split()), set(nb.split())
-    return len(wa & wb) / len(wa | wb) >= 0.8
+    return same_key(title_key(a), title_key(b))

@@ -32,6 +32,23 @@ _SHARE_RE = re.compile(
     r"(?:follow|join) us on|subscribe to our newsletter|like this (?:story|article)\?)",
     re.IGNORECASE,
 )
+#: Every branch of COMMENT_BAIT_RE contains one of these: a substring test first keeps the pattern, which
+#: is slow on long paragraphs, off almost every block.
+BAIT_WORDS = (
+    "comment", "thought", "take", "opinion", "view", "think", "conversation", "discussion",
+    "love to hear", "sound off", "perspective", "insight", "experience",
+)
+MAX_BAIT_CHARS = 600  # bait is a line of its own; a long paragraph mentioning comments is reporting
+
+
+def is_comment_bait(text: str) -> bool:
+    """Whether a block asks readers to comment ("Share your thoughts in the comments below!")."""
+    if len(text) > MAX_BAIT_CHARS:
+        return False
+    low = text.lower()
+    return any(w in low for w in BAIT_WORDS) and COMMENT_BAIT_RE.search(text) is not None
+
+
 # A question put to the reader: addresses "you"/"your" and ends with a question mark.
 _READER_QUESTION_RE = re.compile(r"[^.!?\n]*\byou(?:r)?\b[^.!?\n]*\?", re.IGNORECASE)
 CAP = 3
@@ -45,16 +62,20 @@ def compute(doc: Cleaned) -> SignalResult:
     last_body = max((i for i, b in enumerate(doc.blocks) if b.kind == "paragraph"), default=-1)
     bait_before_end = False
     for i, b in enumerate(doc.blocks):
-        if b.kind in ("table_row", "code") or len(b.text) > 600:
+        if b.kind in ("table_row", "code") or len(b.text) > MAX_BAIT_CHARS:
             continue
-        m = COMMENT_BAIT_RE.search(b.text)
-        if m:
+        if is_comment_bait(b.text):
             comment.append((b.start, b.end, b.text))
             # Bait in the middle of a page means a second article follows it (stitched pages).
             bait_before_end = bait_before_end or i < last_body - 2
-        if _SHARE_RE.search(b.text):
+        low = b.text.lower()
+        if ("share" in low or "follow" in low or "subscribe" in low or "like this" in low or "join us" in low) and (
+            _SHARE_RE.search(b.text)
+        ):
             share += 1
-        if b.kind == "paragraph" and len(b.text) < 300 and _READER_QUESTION_RE.search(b.text):
+        if b.kind == "paragraph" and len(b.text) < 300 and "?" in b.text and "you" in low and (
+            _READER_QUESTION_RE.search(b.text)
+        ):
             reader_q += 1
     values = {
         "comment_bait": min(len(comment), CAP) / CAP,

@@ -13,7 +13,7 @@ import math
 import re
 
 from detector.signals.base import Signal
-from detector.signals.engagement import COMMENT_BAIT_RE
+from detector.signals.engagement import is_comment_bait
 from detector.textutil import content_words, overlap, strip_item_marker
 from detector.types import QA, Block, Cleaned, Evidence, SignalResult
 
@@ -38,7 +38,7 @@ def _faq_pairs(blocks: list[Block], start: int) -> list[tuple[QA, Block]]:
     while i < len(blocks):
         b = blocks[i]
         text = strip_item_marker(b.text)
-        if COMMENT_BAIT_RE.search(text):
+        if is_comment_bait(text):
             break
         inline = _INLINE_QA_RE.match(text)
         if inline and b.kind in ("list_item", "paragraph"):

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from detector.signals.base import Signal
-from detector.textutil import STOPWORDS, normalize, words
+from detector.textutil import STOPWORDS, normalize
 from detector.types import Cleaned, Evidence, SignalResult
 
 #: Labels whose wording addresses search engines (strong) or readers (weak, common on genuine blogs).
@@ -28,6 +28,7 @@ _TAG_LABEL_RE = re.compile(
     r"temas|tag)\s*[:：]\s*(.*)$",
     re.IGNORECASE,
 )
+_LETTER_WORD_RE = re.compile(r"[^\W\d_]{3,}")  # words of three or more letters
 _EMPHASIS_RE = re.compile(r"(?<![*\w])\*([^*\n]{3,60})\*(?![*\w])")
 MIN_TERMS = 4  # "Tags: news" is chrome; four or more comma-separated terms make a keyword list
 KEYS = ("has_seo_block", "has_tag_block", "terms", "terms_in_body", "top3_density", "emphasis_repeat", "meta_keywords")
@@ -77,11 +78,13 @@ def compute(doc: Cleaned) -> SignalResult:
         label = "a search-engine keyword block" if kind == "seo" else "a tag list"
         summary.append(f"{label} of {len(terms)} terms ({in_body:.0%} of them taken from the text)")
 
-    tokens = [w.lower() for w in words(body) if len(w) > 2 and not w.isdigit()]
-    content = [w for w in tokens if w not in STOPWORDS]
-    if len(content) >= 50:
-        top = Counter(content).most_common(3)
-        values["top3_density"] = sum(c for _, c in top) / len(tokens)
+    counts = Counter(_LETTER_WORD_RE.findall(body.lower()))
+    n_tokens = sum(counts.values())
+    for stop in STOPWORDS & counts.keys():
+        del counts[stop]
+    if sum(counts.values()) >= 50:
+        top = counts.most_common(3)
+        values["top3_density"] = sum(c for _, c in top) / n_tokens
 
     emphasized = Counter(normalize(m.group(1)) for m in _EMPHASIS_RE.finditer(doc.text))
     repeats = sum(c for c in emphasized.values() if c >= 2)

@@ -25,7 +25,7 @@ from collections import Counter
 from itertools import chain
 
 from detector.signals.base import Signal
-from detector.signals.engagement import COMMENT_BAIT_RE
+from detector.signals.engagement import is_comment_bait
 from detector.textutil import STOPWORDS, words
 from detector.types import Block, Cleaned, Evidence, SignalResult
 
@@ -75,11 +75,6 @@ SAME_HEADING = 0.8
 # Sections shorter than this are merged into the one before for the adjacent-section cosine: below
 # about 100 words two bags of words share too little for a cosine to mean anything.
 MIN_SECTION_WORDS = 100
-MAX_BAIT_CHARS = 400
-_BAIT_WORDS = (
-    *("below", "comment", "section", "thought", "take", "opinion", "view", "think", "conversation"),
-    *("discussion", "love to hear", "sound off"),
-)
 RUNNING = ("paragraph", "list_item", "quote", "table_row")
 CAP = 3
 KEYS = (
@@ -144,11 +139,7 @@ def _ends_article(prev: Block, cand: Block, html: bool) -> bool:
         return not _title_form(prev)
     if text.endswith(("?", "？")):
         return True
-    # Comment bait is a line or two, and every branch of the engagement pattern contains one of
-    # ``_BAIT_WORDS``: a substring test first keeps the (slow) pattern off most paragraphs.
-    if len(text) > MAX_BAIT_CHARS or not any(w in text.lower() for w in _BAIT_WORDS):
-        return False
-    return bool(COMMENT_BAIT_RE.search(text))
+    return is_comment_bait(text)
 
 
 def _is_dateline(b: Block) -> bool:

@@ -15,7 +15,7 @@ import math
 import re
 
 from detector.signals.base import Signal
-from detector.textutil import normalize, same_title, strip_item_marker
+from detector.textutil import TitleKey, normalize, same_key, strip_item_marker, title_key
 from detector.types import Block, Cleaned, Evidence, SignalResult
 
 #: Labels that introduce a contents list, in the languages of our genuine pages (en, de, fr, es, it, nl,
@@ -41,9 +41,20 @@ KEYS = (
 )
 
 
+def _matches(key: TitleKey, keys: list[TitleKey]) -> bool:
+    return any(same_key(key, k) for k in keys)
+
+
 def _text_toc(doc: Cleaned) -> tuple[list[Block], bool]:
     """The first run of list items that is introduced by a contents label, or that lists later headings."""
     blocks = doc.blocks
+    keys: dict[int, TitleKey] = {}
+
+    def key(i: int) -> TitleKey:
+        if i not in keys:
+            keys[i] = title_key(blocks[i].text)
+        return keys[i]
+
     for i, block in enumerate(blocks):
         labelled = block.kind in ("heading", "paragraph") and bool(_LABEL_RE.match(block.text))
         start = i + 1 if labelled else i
@@ -56,8 +67,9 @@ def _text_toc(doc: Cleaned) -> tuple[list[Block], bool]:
             run.append(b)
         if len(run) < MIN_ENTRIES:
             continue
-        later = [b.text for b in blocks[start + len(run) :] if b.kind == "heading"]
-        matched = sum(any(same_title(e.text, h) for h in later) for e in run)
+        end = start + len(run)
+        later = [key(j) for j in range(end, len(blocks)) if blocks[j].kind == "heading"]
+        matched = sum(_matches(key(j), later) for j in range(start, end))
         if labelled or matched >= max(MIN_ENTRIES, len(run) // 2):
             return run, labelled
     return [], False
@@ -72,20 +84,21 @@ def compute(doc: Cleaned) -> SignalResult:
     source = "text"
     if len(entry_texts) < MIN_ENTRIES and doc.source_format == "html":
         # The text has no contents list (cleaning dropped the widget): read it from the DOM's anchors.
-        dom_headings = [h.text for h in st.headings]
-        anchors = [a.text for a in st.anchor_links if any(same_title(a.text, h) for h in dom_headings)]
+        dom_keys = [title_key(h.text) for h in st.headings]
+        anchors = [a.text for a in st.anchor_links if _matches(title_key(a.text), dom_keys)]
         if len(anchors) >= MIN_ENTRIES:
-            entry_texts, headings, source = anchors, dom_headings, "dom"
+            entry_texts, headings, source = anchors, [h.text for h in st.headings], "dom"
     n = len(entry_texts)
     if n < MIN_ENTRIES:
         return SignalResult(values=dict.fromkeys(KEYS, 0.0) | {"plugin": float(bool(st.toc_markers))})
 
     # Headings after the contents list, excluding the list's own label.
-    body_headings = [h for h in headings if not _LABEL_RE.match(h)]
-    matched = [e for e in entry_texts if any(same_title(e, h) for h in body_headings)]
-    covered = [h for h in body_headings if any(same_title(e, h) for e in entry_texts)]
+    body_keys = [title_key(h) for h in headings if not _LABEL_RE.match(h)]
+    entry_keys = [title_key(e) for e in entry_texts]
+    matched = [e for e in entry_keys if _matches(e, body_keys)]
+    covered = [h for h in body_keys if _matches(h, entry_keys)]
     title = st.title or (headings[0] if headings else "")
-    first_is_title = bool(title) and same_title(entry_texts[0], normalize(title).split(" - ")[0].split(" | ")[0])
+    first_is_title = bool(title) and same_key(entry_keys[0], title_key(normalize(title).split(" - ")[0].split(" | ")[0]))
     questions = sum(e.rstrip().endswith(("?", "？")) for e in entry_texts)
     numbered = sum(bool(_NUMBERED_RE.match(b.text)) for b in entries) / len(entries) if entries else 0.0
 
@@ -105,7 +118,7 @@ def compute(doc: Cleaned) -> SignalResult:
         "has_toc": 1.0,
         "entries": math.log1p(n),
         "heading_match_share": len(matched) / n,
-        "heading_coverage": len(covered) / len(body_headings) if body_headings else 0.0,
+        "heading_coverage": len(covered) / len(body_keys) if body_keys else 0.0,
         "has_label": float(labelled),
         "plugin": float(bool(st.toc_markers)),
         "numbered_share": numbered,
