@@ -350,9 +350,7 @@ def build_l2r(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                 weak = sum(1 for i, j in enumerate(pairs) if sim[i, j] < 0.1)
                 align_stats[f"{genre}/{gen}"] = {"texts": len(machine), "moved": moved, "weak_sim<0.1": weak}
             for i, t in enumerate(machine):
-                raw.append(
-                    {"genre": genre, "generator": gen, "file_index": i, "pair_index": pairs[i], "raw": t}
-                )
+                raw.append({"genre": genre, "generator": gen, "file_index": i, "pair_index": pairs[i], "raw": t})
 
     before = format_report(
         {
@@ -364,9 +362,7 @@ def build_l2r(src: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         r["text"], r["norm"] = normalize_l2r(r["raw"])
 
     # Splits: by pair, with near-duplicate human texts (within and across genres) forced together.
-    uf = near_duplicate_groups(
-        {(r["genre"], r["pair_index"]): r["text"] for r in raw if r["generator"] == "human"}
-    )
+    uf = near_duplicate_groups({(r["genre"], r["pair_index"]): r["text"] for r in raw if r["generator"] == "human"})
     groups: dict[Any, list[tuple[str, int]]] = collections.defaultdict(list)
     for key in sorted(uf.parent):
         groups[uf.find(key)].append(key)

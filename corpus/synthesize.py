@@ -258,9 +258,7 @@ def salient_phrases(sentences: Sequence[str], limit: int = 30, *, min_score: int
                 i += 1
         # content words and adjacent content-word pairs
         content = [
-            (w.lower(), a, b, w)
-            for w, a, b in toks
-            if w.lower() not in STOPWORDS and len(w) >= 4 and "'" not in w
+            (w.lower(), a, b, w) for w, a, b in toks if w.lower() not in STOPWORDS and len(w) >= 4 and "'" not in w
         ]
         for k, (w, a, b, orig) in enumerate(content):
             if _nouny(w) and w not in caps_seen:
@@ -405,6 +403,8 @@ TAKEAWAY_LABELS = [
     "At a Glance",
     "Highlights",
 ]
+#: Lines asking readers to comment on or share *this article*. Follow / subscribe lines about the site are
+#: chrome, not bait: they belong to the site skeleton both pages of a pair share (TEXT_FOOT_CHROME).
 BAIT = [
     "Share your thoughts in the comments below!",
     "What do you think? Let us know in the comments.",
@@ -413,7 +413,6 @@ BAIT = [
     "Have you experienced this yourself? Tell us in the comments!",
     "If you found this helpful, please share it with others.",
     "Join the conversation and leave your opinion below.",
-    "Subscribe to our newsletter for more updates like this!",
     "What's your take? Sound off in the comments.",
     "Like and share if you agree!",
     "Let us know your thoughts below!",
@@ -423,7 +422,6 @@ BAIT = [
     "Tell us what you think in the comments!",
     "Have questions? Ask them in the comments and we'll answer!",
     "Which point surprised you the most? Comment below.",
-    "Don't miss out: follow us for the latest stories.",
     "Your opinion matters! Leave a comment below.",
     "Share this post with someone who needs to read it.",
     "Was this article helpful? Let us know!",
@@ -639,9 +637,7 @@ GENRE_CATEGORY = {
     "Sports": "Sports",
     "TechnicalWriting": "Technology",
 }
-NEWSY_GENRES = frozenset(
-    {"NewsArticle", "Sports", "Business", "Finance", "GovernmentPublic", "Entertainment"}
-)
+NEWSY_GENRES = frozenset({"NewsArticle", "Sports", "Business", "Finance", "GovernmentPublic", "Entertainment"})
 TOC_PLUGINS = ["ez-toc", "lwptoc", "toc-plus", "rank-math", "core", "plain"]
 FAQ_STYLES = ["rank-math", "yoast", "plain", "details"]
 THEMES = ["astra", "generatepress", "twentytwentyone", "newspaper", "kadence"]
@@ -831,9 +827,7 @@ def article_blocks(
     while i < len(rest):
         n = min(len(rest) - i, rng.choice((1, 1, 2, 2, 3)))
         chunk = rest[i : i + n]
-        blocks.append(
-            Block("heading", make_heading(" ".join(chunk), used, rng), level=sub_level, role="section")
-        )
+        blocks.append(Block("heading", make_heading(" ".join(chunk), used, rng), level=sub_level, role="section"))
         blocks.extend(Block("para", p) for p in chunk)
         i += n
     return title, blocks, sents
@@ -855,9 +849,7 @@ def trim_answer(sentence: str) -> str:
     return s
 
 
-def faq_from(
-    sentences: Sequence[str], phrases: Sequence[str], n: int, rng: random.Random
-) -> list[tuple[str, str]]:
+def faq_from(sentences: Sequence[str], phrases: Sequence[str], n: int, rng: random.Random) -> list[tuple[str, str]]:
     """Questions about the text's phrases, answered by (trimmed) sentences that mention them."""
     qas: list[tuple[str, str]] = []
     used_sent: set[int] = set()
@@ -968,9 +960,7 @@ def _farm_page(text: str, second: str | None, site: Site, rng: random.Random, ch
                 items = [trim_answer(s) for s in rng.sample(sents, 3)]
                 blocks.insert(
                     i + 1,
-                    Block(
-                        "takeaways", label=rng.choice(TAKEAWAY_LABELS), items=items, style=rng.randrange(5)
-                    ),
+                    Block("takeaways", label=rng.choice(TAKEAWAY_LABELS), items=items, style=rng.randrange(5)),
                 )
             else:
                 sentence = trim_answer(rng.choice(sents[1:] or sents))
@@ -996,11 +986,7 @@ def _farm_page(text: str, second: str | None, site: Site, rng: random.Random, ch
         if rng.random() < 0.5:
             city, country = rng.choice(CITIES)
             day = site.date + dt.timedelta(days=rng.randint(-30, 0))
-            b2[
-                0
-            ].text = (
-                f"{city}{', ' + country if country else ''} – {day:%B} {day.day}, {day.year} – {b2[0].text}"
-            )
+            b2[0].text = f"{city}{', ' + country if country else ''} – {day:%B} {day.day}, {day.year} – {b2[0].text}"
         if "prompt_leak" in chosen and rng.random() < 0.5:
             q = _fill(rng.choice(LEAK_QUESTIONS), salient_phrases(s2, 8), rng, article=True)
             blocks.append(Block("heading", q, role="leak"))
@@ -1034,9 +1020,7 @@ def _farm_page(text: str, second: str | None, site: Site, rng: random.Random, ch
     if "keywords" in chosen:
         terms = keyword_terms(phrases, rng.randint(8, 20), rng)
         if len(terms) >= 6:
-            blocks.append(
-                Block("keywords", label=rng.choice(KEYWORD_LABELS), items=terms, style=rng.randrange(12))
-            )
+            blocks.append(Block("keywords", label=rng.choice(KEYWORD_LABELS), items=terms, style=rng.randrange(12)))
             parts.append("keywords")
     if "slips" in chosen:
         apply_slips(blocks, rng)
@@ -1086,9 +1070,7 @@ def control_page(text: str, site: Site, rng: random.Random, probs: dict[str, flo
     if n_sections >= 3 and rng.random() < probs["toc_if_3plus_sections"]:
         _insert_toc(site, blocks, _toc_block(site, title, [b for b in blocks if b.kind == "heading"]))
         parts.append("toc_genuine")
-    return Page(
-        title=title, blocks=blocks, parts=parts, description=trim_answer(sents[0]), faq=faq, tags=tags
-    )
+    return Page(title=title, blocks=blocks, parts=parts, description=trim_answer(sents[0]), faq=faq, tags=tags)
 
 
 # ==================================================================================================
@@ -1107,9 +1089,7 @@ def render_text(page: Page, site: Site) -> str:
             groups.append([b.text])
         elif b.kind == "toc":
             groups.append([b.label])
-            groups.append(
-                [f"- {i}. {e}" if site.toc_numbered else f"- {e}" for i, e in enumerate(b.items, 1)]
-            )
+            groups.append([f"- {i}. {e}" if site.toc_numbered else f"- {e}" for i, e in enumerate(b.items, 1)])
         elif b.kind == "callout":
             groups.append([f"{b.label} {b.text}"])
         elif b.kind == "takeaways":
@@ -1211,13 +1191,9 @@ def _render_toc_html(b: Block, anchors: list[str], site: Site) -> str:
     tag = "ol" if site.toc_numbered else "ul"
     if p == "core":
         lis = "".join(
-            f'<li><a class="wp-block-table-of-contents__entry" href="#{_a(a)}">{_e(t)}</a></li>'
-            for t, a in pairs
+            f'<li><a class="wp-block-table-of-contents__entry" href="#{_a(a)}">{_e(t)}</a></li>' for t, a in pairs
         )
-        return (
-            f"<p><strong>{title}</strong></p>"
-            f'<nav class="wp-block-table-of-contents"><{tag}>{lis}</{tag}></nav>'
-        )
+        return f'<p><strong>{title}</strong></p><nav class="wp-block-table-of-contents"><{tag}>{lis}</{tag}></nav>'
     lis = "".join(f'<li><a href="#{_a(a)}">{_e(t)}</a></li>' for t, a in pairs)
     return f'<div class="toc"><p class="toc-title"><strong>{title}</strong></p><{tag}>{lis}</{tag}></div>'
 
@@ -1230,10 +1206,7 @@ def _render_faq_html(b: Block, site: Site, ids: Iterator[int]) -> str:
             f'{_e(q)}</h3><div class="rank-math-answer "><p>{_e(a)}</p></div></div>'
             for q, a in b.qas
         )
-        return (
-            f'{head}<div id="rank-math-faq" class="rank-math-block">'
-            f'<div class="rank-math-list ">{items}</div></div>'
-        )
+        return f'{head}<div id="rank-math-faq" class="rank-math-block"><div class="rank-math-list ">{items}</div></div>'
     if site.faq_style == "yoast":
         items = "".join(
             f'<div class="schema-faq-section" id="faq-question-{next(ids)}">'
@@ -1244,8 +1217,7 @@ def _render_faq_html(b: Block, site: Site, ids: Iterator[int]) -> str:
         return f'{head}<div class="schema-faq wp-block-yoast-faq-block">{items}</div>'
     if site.faq_style == "details":
         items = "".join(
-            f'<details class="wp-block-details"><summary>{_e(q)}</summary><p>{_e(a)}</p></details>'
-            for q, a in b.qas
+            f'<details class="wp-block-details"><summary>{_e(q)}</summary><p>{_e(a)}</p></details>' for q, a in b.qas
         )
         return head + items
     return head + "".join(f"<h3>{_e(q)}</h3><p>{_e(a)}</p>" for q, a in b.qas)
@@ -1256,14 +1228,10 @@ def _callout_html(label: str, body: str, style: int) -> str:
     if style == 0:
         return f"<p><strong>{_e(label)}</strong> {body}</p>"
     if style == 1:
-        return (
-            f'<div class="wp-block-group callout callout-{cls}">'
-            f"<p><strong>{_e(label)}</strong> {body}</p></div>"
-        )
+        return f'<div class="wp-block-group callout callout-{cls}"><p><strong>{_e(label)}</strong> {body}</p></div>'
     if style == 2:
         return (
-            f'<blockquote class="wp-block-quote is-style-{cls}"><p>'
-            f"<strong>{_e(label)}</strong> {body}</p></blockquote>"
+            f'<blockquote class="wp-block-quote is-style-{cls}"><p><strong>{_e(label)}</strong> {body}</p></blockquote>'
         )
     if style == 3:
         return (
@@ -1346,9 +1314,7 @@ def render_html(page: Page, site: Site, url: str, rng: random.Random) -> str:
                 body.append(f'<div class="seo-keywords"><p><strong>{_e(b.label)}</strong> {terms}</p></div>')
         elif b.kind == "tags":
             pass  # rendered in the entry footer, as real themes do
-    date_iso = (
-        f"{site.date.isoformat()}T{rng.randint(6, 20):02d}:{rng.choice(['00', '15', '30', '45'])}:00+00:00"
-    )
+    date_iso = f"{site.date.isoformat()}T{rng.randint(6, 20):02d}:{rng.choice(['00', '15', '30', '45'])}:00+00:00"
     date_h = f"{site.date:%B} {site.date.day}, {site.date.year}"
     head = [
         "<!DOCTYPE html>",
@@ -1425,8 +1391,7 @@ def render_html(page: Page, site: Site, url: str, rng: random.Random) -> str:
     tags_html = ""
     if page.tags:
         links = ", ".join(
-            f'<a href="https://{site.domain}/tag/{_slug(t, "hyphen")}/" rel="tag">{_e(t)}</a>'
-            for t in page.tags
+            f'<a href="https://{site.domain}/tag/{_slug(t, "hyphen")}/" rel="tag">{_e(t)}</a>' for t in page.tags
         )
         label = next((b.label for b in page.blocks if b.kind == "tags"), "Tags:")
         tags_html = f'<span class="tags-links">{_e(label)} {links}</span>'
@@ -1452,8 +1417,7 @@ def render_html(page: Page, site: Site, url: str, rng: random.Random) -> str:
             f'<li><a href="https://{site.domain}/{_slug(t, "hyphen")}/">{_e(t)}</a></li>' for t in site.recent
         )
         cats = "".join(
-            '<li class="cat-item">'
-            f'<a href="https://{site.domain}/category/{_slug(n, "hyphen")}/">{_e(n)}</a></li>'
+            f'<li class="cat-item"><a href="https://{site.domain}/category/{_slug(n, "hyphen")}/">{_e(n)}</a></li>'
             for n in site.nav[1:]
         )
         sidebar = (
@@ -1608,8 +1572,7 @@ def build_synthetic(
         "pairs_used": len(chosen),
         "pages": len(out),
         "parts": [
-            {"label": lb, "split": sp, "part": pt, "pages": n}
-            for (lb, sp, pt), n in sorted(part_counts.items())
+            {"label": lb, "split": sp, "part": pt, "pages": n} for (lb, sp, pt), n in sorted(part_counts.items())
         ],
     }
     return out, report

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from detector.clean import _render_body, read_structure
+from detector.clean import TRAFILATURA_SETTINGS as CLEAN_SETTINGS
+from detector.clean import _render_body, extract_main, read_structure
 from detector.dataset import default_corpus_dir, load_rows
 from detector.features import feature_vector, model_text
 from detector.pipeline import Detector
@@ -37,13 +38,7 @@ from detector.signals import REGISTRY
 from detector.types import Cleaned, Page
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
-TRAFILATURA_SETTINGS: dict[str, Any] = {
-    "fast": True,
-    "deduplicate": False,
-    "include_comments": False,
-    "include_tables": True,
-    "with_metadata": False,
-}
+TRAFILATURA_SETTINGS: dict[str, Any] = {"fast": True, **CLEAN_SETTINGS}
 
 
 def load_pages(n: int) -> list[bytes]:
@@ -75,7 +70,6 @@ def run_detector(detector: Detector, pages: list[bytes]) -> float:
 
 def stage_times(detector: Detector, pages: list[bytes]) -> dict[str, float]:
     """Seconds per stage over all pages, the detector's path taken apart."""
-    from trafilatura import bare_extraction
     from trafilatura.utils import load_html
 
     t: dict[str, float] = defaultdict(float)
@@ -87,9 +81,9 @@ def stage_times(detector: Detector, pages: list[bytes]) -> dict[str, float]:
         t1 = time.perf_counter()
         structure = read_structure(tree, html)
         t2 = time.perf_counter()
-        doc = bare_extraction(tree, **TRAFILATURA_SETTINGS)
+        body = extract_main(tree, fast=True)
         t3 = time.perf_counter()
-        text, blocks = _render_body(doc.body) if doc is not None and doc.body is not None else ("", [])
+        text, blocks = _render_body(body) if body is not None else ("", [])
         cleaned = Cleaned(text=text, blocks=blocks, structure=structure, source_format="html")
         t4 = time.perf_counter()
         t["parse (lxml via trafilatura.load_html)"] += t1 - t0
@@ -143,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(args.rounds):
         ref_times.append(run_reference(pages))
         det_times.append(run_detector(detector, pages))
-        print(f"round {r + 1}: trafilatura {len(pages) / ref_times[-1]:.1f} pages/s, "
-              f"detector {len(pages) / det_times[-1]:.1f} pages/s", file=sys.stderr)
+        print(
+            f"round {r + 1}: trafilatura {len(pages) / ref_times[-1]:.1f} pages/s, "
+            f"detector {len(pages) / det_times[-1]:.1f} pages/s",
+            file=sys.stderr,
+        )
     ref_rate = len(pages) / statistics.median(ref_times)
     det_rate = len(pages) / statistics.median(det_times)
     stages = stage_times(detector, pages)
@@ -153,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     mem_quarter = peak_memory(detector, half)
     mem_all = peak_memory(detector, pages)
 
-    res = {
+    res: dict[str, Any] = {
         "pages": len(pages),
         "mean_page_kb": round(kb, 1),
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
@@ -162,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         "detector_pages_per_s": round(det_rate, 1),
         "ratio_detector_to_trafilatura": round(det_rate / ref_rate, 3),
         "stage_share": {k: round(v / total, 4) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
-        "peak_heap_mb": {f"first {len(half)} pages": round(mem_quarter, 1), f"all {len(pages)} pages": round(mem_all, 1)},
+        "peak_heap_mb": {
+            f"first {len(half)} pages": round(mem_quarter, 1),
+            f"all {len(pages)} pages": round(mem_all, 1),
+        },
         "settings": TRAFILATURA_SETTINGS,
     }
     lines = [

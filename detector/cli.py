@@ -140,7 +140,10 @@ def format_verdict(v: Verdict, threshold: float) -> str:
     if v.status != "ok":
         return f"{v.id}\n  {v.status}: {v.reason}\n"
     assert v.probability is not None
-    lines = [f"{v.id}", f"  {v.label.upper() if v.label else '?'}  p={v.probability:.3f}  (threshold {threshold:.3f})"]
+    lines = [
+        f"{v.id}",
+        f"  {v.label.upper() if v.label else '?'}  p={v.probability:.3f}  (threshold {threshold:.3f})",
+    ]
     if not v.reasons:
         lines.append("  no content-farm evidence found")
     for r in v.reasons:
@@ -169,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score = sub.add_parser("score", help="score pages and write one row per input record")
     score.add_argument("inputs", nargs="+", help=inputs_help)
-    score.add_argument("-o", "--output", default=None, help="output .jsonl, .csv or .parquet (default: JSONL on stdout)")
+    score.add_argument(
+        "-o", "--output", default=None, help="output .jsonl, .csv or .parquet (default: JSONL on stdout)"
+    )
     score.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
     score.add_argument("--model", default=None, help="model folder (default: the shipped models/default)")
     score.add_argument("--threshold", type=float, default=None, help="label threshold (default: the model's)")
@@ -224,4 +229,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

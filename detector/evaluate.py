@@ -54,7 +54,11 @@ def _lang_of(row: dict[str, Any]) -> str:
 def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1) -> dict[str, Any]:
     model = PageModel.load(model_dir)
     t = model.threshold
-    out: dict[str, Any] = {"model_version": model.version, "threshold": t, "corpus_sha256": corpus_hash(corpus_dir)}
+    out: dict[str, Any] = {
+        "model_version": model.version,
+        "threshold": t,
+        "corpus_sha256": corpus_hash(corpus_dir),
+    }
 
     # Genuine pages, HTML path and text renderings apart.
     html_rows = list(load_rows(corpus_dir, files=["html.jsonl.gz"], split="test"))
@@ -121,10 +125,15 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1) -> dict[str
     seeds = []
     for row in load_rows(corpus_dir, files=["seeds.jsonl.gz"]):
         v = detector.score(row_to_page(row))
-        seeds.append({
-            "id": row["id"], "label": row["label"], "probability": v.probability, "predicted": v.label,
-            "reasons": [r.text for r in v.reasons],
-        })
+        seeds.append(
+            {
+                "id": row["id"],
+                "label": row["label"],
+                "probability": v.probability,
+                "predicted": v.label,
+                "reasons": [r.text for r in v.reasons],
+            }
+        )
     out["seeds"] = seeds
     return out
 
@@ -143,7 +152,10 @@ def render_markdown(res: dict[str, Any]) -> str:
         "| set | pages | false positives | FPR |",
         "|---|---:|---:|---:|",
     ]
-    for fmt, name in (("html", "genuine HTML, whole HTML path"), ("text", "same pages as plain-text renderings")):
+    for fmt, name in (
+        ("html", "genuine HTML, whole HTML path"),
+        ("text", "same pages as plain-text renderings"),
+    ):
         lines.append(f"| {name} | {g[fmt]['pages']} | {g[fmt]['false_positives']} | {g[fmt]['fpr']:.2%} |")
     lines += ["", "| HTML pages by group | pages | FPR |", "|---|---:|---:|"]
     lines += [f"| {k} | {v['pages']} | {v['fpr']:.2%} |" for k, v in g["html_by_group"].items()]
@@ -153,7 +165,8 @@ def render_markdown(res: dict[str, Any]) -> str:
         "## Human vs machine text (held-out l2r pairs)",
         "",
         f"ROC-AUC overall {hm['roc_auc']:.3f} on {hm['texts']} texts; at the threshold: "
-        f"{hm['tpr_machine_at_threshold']:.1%} of machine texts flagged, {hm['fpr_human_at_threshold']:.1%} of human texts.",
+        f"{hm['tpr_machine_at_threshold']:.1%} of machine texts flagged, "
+        f"{hm['fpr_human_at_threshold']:.1%} of human texts.",
         "",
         "| genre | texts | ROC-AUC |",
         "|---|---:|---:|",
@@ -172,11 +185,18 @@ def render_markdown(res: dict[str, Any]) -> str:
     for fmt in ("html", "text"):
         v = s[fmt]
         lines.append(f"| {fmt} | {v['pages']} | {_f(v['roc_auc'])} | {_f(v['tpr'], '.1%')} | {_f(v['fpr'], '.1%')} |")
-    lines += ["", "## Reference seeds", "", "| seed | label | probability | predicted | top reasons |", "|---|---|---:|---|---|"]
+    lines += [
+        "",
+        "## Reference seeds",
+        "",
+        "| seed | label | probability | predicted | top reasons |",
+        "|---|---|---:|---|---|",
+    ]
     for sd in res["seeds"]:
         reasons = "; ".join(sd["reasons"][:3]).replace("|", "/")
         lines.append(
-            f"| {sd['id']} | {'farm' if sd['label'] else 'genuine'} | {_f(sd['probability'])} | {sd['predicted']} | {reasons} |"
+            f"| {sd['id']} | {'farm' if sd['label'] else 'genuine'} | {_f(sd['probability'])} "
+            f"| {sd['predicted']} | {reasons} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -26,6 +26,12 @@ def feature_vector(results: dict[str, SignalResult]) -> list[float]:
     return [results[s.name].values[k] for s in REGISTRY for k in s.keys]
 
 
+#: Blocks of fewer words are labels, menu items, captions, bylines and buttons ("Join us on social!",
+#: "Text Size"), not prose: the text model judges how the prose is written, not the page's chrome. Running
+#: sentences are longer: 20-25 words on average in the l2r human texts (``style.sent_len_mean``).
+MIN_PROSE_WORDS = 8
+
+
 def model_text(doc: Cleaned) -> str:
-    """The running text the text model reads: paragraphs and list items, without headings or tables."""
-    return "\n".join(b.text for b in doc.body_blocks)
+    """The prose the text model reads: paragraphs, list items and quotes of ``MIN_PROSE_WORDS``+ words."""
+    return "\n".join(b.text for b in doc.body_blocks if b.text.count(" ") + 1 >= MIN_PROSE_WORDS)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from detector.errors import ModelLoadError
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 2  # bump when the saved parameters or their meaning change
 TEXT_FEATURE = "text_model.logit"
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
@@ -39,34 +41,66 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "models" / "default"
 
 
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+_BIGRAM_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (2^64 / golden ratio): mixes the pair
+
+
+def hashed_ngrams(texts: list[str], n_features: int) -> Any:
+    """Binary word 1-2-gram presence vectors (CSR, float32, not normalised), by the hashing trick.
+
+    Tokens are lower-cased words and single punctuation marks. A token hashes to the CRC-32 of its UTF-8
+    bytes, a bigram to a mix of its two tokens' hashes, both modulo ``n_features``; a bucket is 1 when
+    any n-gram falls in it. Stateless and deterministic across processes and platforms (unlike Python's
+    ``hash``), and faster than scikit-learn's ``HashingVectorizer`` because a page's distinct tokens are
+    hashed once each and its bigrams by array arithmetic.
+    """
+    from scipy.sparse import csr_matrix
+
+    rows: list[np.ndarray] = []
+    for text in texts:
+        tokens = _TOKEN_RE.findall(text.lower())
+        index: dict[str, int] = {}
+        positions = [index.setdefault(t, len(index)) for t in tokens]
+        unique = np.fromiter(
+            (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in index), dtype=np.uint64, count=len(index)
+        )
+        h = unique[np.asarray(positions, dtype=np.intp)]
+        rows.append(np.concatenate([h, (h[:-1] * _BIGRAM_MIX) ^ h[1:]]) % np.uint64(n_features))
+    row_ids = np.repeat(np.arange(len(texts)), [len(r) for r in rows])
+    cols = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
+    X = csr_matrix((np.ones(len(cols), dtype=np.float32), (row_ids, cols)), shape=(len(texts), n_features))
+    X.sum_duplicates()
+    X.data[:] = 1.0  # presence, not counts: less sensitive to length and repetition
+    return X
+
+
+def idf_weights(X: Any) -> np.ndarray:
+    """Smoothed inverse document frequency per column, as scikit-learn's ``TfidfTransformer``."""
+    n = X.shape[0]
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
 @dataclass
 class TextModel:
-    """Hashed word n-grams and a linear model over them. Stateless vectoriser: nothing to fit but weights."""
+    """Hashed word 1-2-gram presence, IDF-weighted and L2-normalised, and a linear model over it."""
 
     coef: np.ndarray
     intercept: float
+    idf: np.ndarray
     n_features: int = 2**18
-    ngram_max: int = 2
 
-    def vectorizer(self) -> Any:
-        from sklearn.feature_extraction.text import HashingVectorizer
+    def features(self, texts: list[str]) -> Any:
+        from sklearn.preprocessing import normalize
 
-        return HashingVectorizer(
-            n_features=self.n_features,
-            ngram_range=(1, self.ngram_max),
-            alternate_sign=False,
-            binary=True,  # presence, not counts: less sensitive to length and repetition
-            norm="l2",
-            lowercase=True,
-            token_pattern=r"(?u)\b\w+\b|[^\w\s]",
-            dtype=np.float32,
-        )
+        X = hashed_ngrams(texts, self.n_features)
+        X.data *= self.idf[X.indices]
+        return normalize(X, norm="l2", copy=False)
 
     def decision(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        X = self.vectorizer().transform(texts)
-        return np.asarray(X @ self.coef, dtype=np.float64) + self.intercept
+        return np.asarray(self.features(texts) @ self.coef, dtype=np.float64) + self.intercept
 
 
 @dataclass
@@ -145,12 +179,13 @@ class PageModel:
         }
         if self.text_model is not None:
             arrays["text_coef"] = self.text_model.coef.astype(np.float32)
+            arrays["text_idf"] = self.text_model.idf.astype(np.float32)
             params["text_model"] = {
                 "intercept": self.text_model.intercept,
                 "n_features": self.text_model.n_features,
-                "ngram_max": self.text_model.ngram_max,
             }
-        np.savez_compressed(out / ARRAYS_FILE, **arrays)
+        # numpy's stub types **kwds as if a key could be its allow_pickle flag; ours are array names.
+        np.savez_compressed(out / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
         (out / MODEL_FILE).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
@@ -188,17 +223,24 @@ class PageModel:
         if params.get("text_model"):
             tm = params["text_model"]
             text_model = TextModel(
-                coef=arrays["text_coef"], intercept=float(tm["intercept"]),
-                n_features=int(tm["n_features"]), ngram_max=int(tm["ngram_max"]),
+                coef=arrays["text_coef"],
+                idf=arrays["text_idf"],
+                intercept=float(tm["intercept"]),
+                n_features=int(tm["n_features"]),
             )
         try:
             return cls(
                 feature_names=list(params["feature_names"]),
-                mean=arrays["mean"], scale=arrays["scale"], coef=arrays["coef"],
+                mean=arrays["mean"],
+                scale=arrays["scale"],
+                coef=arrays["coef"],
                 intercept=float(params["intercept"]),
-                calib_x=arrays["calib_x"], calib_y=arrays["calib_y"],
-                threshold=float(params["threshold"]), feature_set=params["feature_set"],
-                text_model=text_model, card=params.get("card", {}),
+                calib_x=arrays["calib_x"],
+                calib_y=arrays["calib_y"],
+                threshold=float(params["threshold"]),
+                feature_set=params["feature_set"],
+                text_model=text_model,
+                card=params.get("card", {}),
             )
         except KeyError as exc:
             raise ModelLoadError(f"model at {path} is incomplete: missing {exc}") from exc

@@ -30,6 +30,9 @@ LOGGER = logging.getLogger(__name__)
 #: Larger inputs are refused with status ``too_large``: a 10 MB HTML page is a dump, not an article, and
 #: lxml/trafilatura time grows with it (the largest genuine page in our evaluation sets is about 1.6 MB).
 DEFAULT_MAX_BYTES = 10_000_000
+#: Fewer words than this in the main text is no article: "Home About", "Loading...", a cookie notice. Every
+#: signal's rates floor their denominators far above it, so such a page could only score the prior.
+DEFAULT_MIN_WORDS = 10
 _HTML_CONTENT_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
 _HTML_HINTS = (b"<html", b"<body", b"<head", b"<!doctype", b"<div", b"<p", b"<article", b"<meta", b"<title")
 
@@ -38,12 +41,15 @@ _HTML_HINTS = (b"<html", b"<body", b"<head", b"<!doctype", b"<div", b"<p", b"<ar
 class DetectorConfig:
     """Settings shared by the library and the command line.
 
-    ``fast`` is trafilatura's fast mode (no fallback extractors): on article-extraction-benchmark it lost
-    no accuracy and runs about 1.4x faster. ``top_reasons`` caps the reasons per verdict; ``min_reason``
-    is the smallest contribution (in log-odds) a signal needs to be named as a reason.
+    ``min_words``: a page whose main text has fewer words gets status ``empty`` (nothing to judge: a menu
+    that trafilatura's fallback picked up, a stub). ``fast`` is trafilatura's fast mode (no fallback
+    extractors): on article-extraction-benchmark it lost no accuracy and runs about 1.4x faster.
+    ``top_reasons`` caps the reasons per verdict; ``min_reason`` is the smallest contribution (in log-odds)
+    a signal needs to be named as a reason.
     """
 
     max_bytes: int = DEFAULT_MAX_BYTES
+    min_words: int = DEFAULT_MIN_WORDS
     fast: bool = True
     top_reasons: int = 4
     min_reason: float = 0.25
@@ -63,10 +69,22 @@ def clean_page(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, st
         return _clean_html(page, config)
     if page.text is not None:
         if len(page.text) > config.max_bytes:
-            return "too_large", f"text of {len(page.text):,} characters exceeds max_bytes={config.max_bytes:,}"
-        doc = clean_text(page.text, url=page.url)
-        return doc if doc.text else ("empty", "the text is empty")
+            return (
+                "too_large",
+                f"text of {len(page.text):,} characters exceeds max_bytes={config.max_bytes:,}",
+            )
+        return _enough_text(clean_text(page.text, url=page.url), config)
     return "empty", "the record has neither html nor text"
+
+
+def _enough_text(doc: Cleaned, config: DetectorConfig) -> Cleaned | tuple[Status, str]:
+    if not doc.text:
+        return "empty", "no main text found" if doc.source_format == "html" else "the text is empty"
+    n_words = len(doc.text.split())
+    if n_words < config.min_words:
+        return "empty", f"the main text has {n_words} word(s), fewer than min_words={config.min_words}"
+    return doc
+
 
 def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, str]:
     from trafilatura.utils import load_html
@@ -84,17 +102,12 @@ def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, s
     raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
     if b"\x00" in raw[:2048] or not _looks_like_html(raw):
         if ctype == "text/plain" or (not ctype and b"\x00" not in raw[:2048] and b"<" not in raw[:512]):
-            text = raw.decode("utf-8", "replace")
-            doc = clean_text(text, url=page.url)
-            return doc if doc.text else ("empty", "the text is empty")
+            return _enough_text(clean_text(raw.decode("utf-8", "replace"), url=page.url), config)
         return "not_html", "the content does not look like HTML (no HTML tags in the first 4 KB)"
     tree = load_html(html)
     if tree is None:
         return "not_html", "the content could not be parsed as HTML"
-    doc = clean_tree(tree, url=page.url, fast=config.fast, raw_hint=html)
-    if not doc.text:
-        return "empty", "no main text found on the page"
-    return doc
+    return _enough_text(clean_tree(tree, url=page.url, fast=config.fast, raw_hint=html), config)
 
 
 class Detector:
@@ -142,7 +155,9 @@ class Detector:
         page = content if isinstance(content, Page) else _to_page(content, url=url, id=id, format=format)
         return self._score_batch([page])[0]
 
-    def score_many(self, pages: Iterable[Page | str | bytes | dict[str, Any]], batch_size: int = 32) -> Iterator[Verdict]:
+    def score_many(
+        self, pages: Iterable[Page | str | bytes | dict[str, Any]], batch_size: int = 32
+    ) -> Iterator[Verdict]:
         """Score a stream of pages lazily, one verdict per page, in input order."""
         batch: list[Page] = []
         for i, item in enumerate(pages):
@@ -187,7 +202,11 @@ class Detector:
         return Verdict(id=page.id, url=page.url, status=status, reason=reason, model_version=self.model.version)
 
     def _verdict(
-        self, page: Page, prob: float, contrib: np.ndarray, values: dict[str, float],
+        self,
+        page: Page,
+        prob: float,
+        contrib: np.ndarray,
+        values: dict[str, float],
         results: dict[str, SignalResult],
     ) -> Verdict:
         names = self.model.feature_names
@@ -238,7 +257,10 @@ def _coerce(item: Page | str | bytes | dict[str, Any], index: int) -> Page:
         return item
     if isinstance(item, dict):
         return Page(
-            id=str(item.get("id", index)), url=item.get("url"), html=item.get("html"), text=item.get("text"),
+            id=str(item.get("id", index)),
+            url=item.get("url"),
+            html=item.get("html"),
+            text=item.get("text"),
             content_type=item.get("content_type"),
         )
     return _to_page(item, url=None, id=str(index), format=None)

@@ -32,13 +32,15 @@ def content_words(text: str) -> set[str]:
 
 
 #: A short English function-word list (the Gopher "stop word" rule uses a subset of these).
-STOPWORDS = frozenset(
-    """a an the and or but if then so of to in on at by for with from as into about over after before
-    under between through during without within is are was were be been being am do does did doing have has
-    had having it its this that these those there here he she they we you i me him her them us my your his
-    our their what which who whom whose when where why how not no nor all any both each few more most other
-    some such only own same than too very can will just should would could may might must shall also""".split()
-)
+_STOPWORD_TEXT = """
+a an the and or but if then so of to in on at by for with from as into about over after before under
+    between through during without within is are was were be been being am do does did doing have has
+    had having it its this that these those there here he she they we you i me him her them us my your
+    his our their what which who whom whose when where why how not no nor all any both each few more
+    most other some such only own same than too very can will just should would could may might must
+    shall also
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 _ITEM_MARKER_RE = re.compile(r"^\s*(?:[-*•·▪●◦]\s+)?(?:\d{1,3}[.)]\s+)?")

@@ -39,4 +39,6 @@ def seeds() -> dict[str, Cleaned]:
 
 @pytest.fixture(scope="session")
 def genuine_pages() -> dict[str, Cleaned]:
-    return {p.name.split(".")[0]: clean_tree(load_html(gzip.decompress(p.read_bytes()))) for p in sorted(PAGES.glob("*.gz"))}
+    return {
+        p.name.split(".")[0]: clean_tree(load_html(gzip.decompress(p.read_bytes()))) for p in sorted(PAGES.glob("*.gz"))
+    }

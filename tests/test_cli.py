@@ -24,8 +24,12 @@ def _write_warc(path: Path, pages: list[tuple[str, bytes, str]]) -> None:
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
         for url, body, ctype in pages:
             headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+            writer.write_record(
+                writer.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n"))
+            )
+            writer.write_record(
+                writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers)
+            )
 
 
 @pytest.fixture()
@@ -38,7 +42,11 @@ def mixed_inputs(tmp_path: Path) -> Path:
     (root / "farm.txt").write_text(seed_text("000"), encoding="utf-8")
     records = [
         {"id": "j1", "url": "https://example.org/1", "text": seed_text("001")},
-        {"id": "j2", "url": "https://example.org/2", "html": page_bytes("aeb_0584").decode("utf-8", "replace")},
+        {
+            "id": "j2",
+            "url": "https://example.org/2",
+            "html": page_bytes("aeb_0584").decode("utf-8", "replace"),
+        },
         {"url": "https://example.org/3", "text": ""},
     ]
     lines = [json.dumps(r) for r in records] + ["{not json"]
@@ -56,7 +64,9 @@ def mixed_inputs(tmp_path: Path) -> Path:
     return root
 
 
-def test_score_folder_one_row_per_record(mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_score_folder_one_row_per_record(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = mixed_inputs
     expected = 3 + 4 + 4  # three page files, four JSONL lines, four WARC responses
     out = tmp_path / "out.jsonl"
@@ -92,7 +102,9 @@ def test_workers_give_the_same_rows_in_the_same_order(mixed_inputs: Path, tmp_pa
     assert main(["score", str(root), "-o", str(two), "--workers", "2", "--no-progress"]) == 0
     a = [json.loads(x) for x in one.read_text().splitlines()]
     b = [json.loads(x) for x in two.read_text().splitlines()]
-    assert [(r["id"], r["status"], r["probability"]) for r in a] == [(r["id"], r["status"], r["probability"]) for r in b]
+    assert [(r["id"], r["status"], r["probability"]) for r in a] == [
+        (r["id"], r["status"], r["probability"]) for r in b
+    ]
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,8 +112,9 @@ def test_missing_input_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFi
     assert "nope.html" in capsys.readouterr().err
 
 
-def test_unknown_output_format_is_a_usage_error(mixed_inputs: Path, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_output_format_is_a_usage_error(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = mixed_inputs
     assert main(["score", str(root), "-o", str(tmp_path / "o.xlsx")]) == 2
     assert ".jsonl" in capsys.readouterr().err

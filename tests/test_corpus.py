@@ -59,8 +59,7 @@ def test_manifest_matches_the_files(rows: dict[str, list[dict[str, Any]]], manif
             (r["source"], r["split"], r["label"], r["format"], r["synthetic"]) for r in rows[name]
         )
         listed = {
-            (c["source"], c["split"], c["label"], c["format"], c["synthetic"]): c["rows"]
-            for c in entry["counts"]
+            (c["source"], c["split"], c["label"], c["format"], c["synthetic"]): c["rows"] for c in entry["counts"]
         }
         assert listed == dict(counts), name
 

@@ -63,9 +63,7 @@ def _png() -> bytes:
 
 
 def _chunked(data: bytes, size: int = 4096) -> bytes:
-    parts = [
-        b"%x\r\n%s\r\n" % (len(data[i : i + size]), data[i : i + size]) for i in range(0, len(data), size)
-    ]
+    parts = [b"%x\r\n%s\r\n" % (len(data[i : i + size]), data[i : i + size]) for i in range(0, len(data), size)]
     return b"".join(parts) + b"0\r\n\r\n"
 
 
@@ -85,16 +83,12 @@ def build_warc(path: Path, *, gz: bool) -> list[dict[str, Any]]:
         writer = WARCWriter(fh, gzip=gz)
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "detector tests"}))
 
-        def response(
-            url: str, body: bytes, headers: list[tuple[str, str]], decoded: bytes, ctype: str
-        ) -> None:
+        def response(url: str, body: bytes, headers: list[tuple[str, str]], decoded: bytes, ctype: str) -> None:
             request = writer.create_warc_record(
                 url,
                 "request",
                 payload=io.BytesIO(b""),
-                http_headers=StatusAndHeaders(
-                    "GET / HTTP/1.1", [("Host", "news.example")], is_http_request=True
-                ),
+                http_headers=StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example")], is_http_request=True),
             )
             writer.write_record(request)
             record = writer.create_warc_record(
@@ -195,9 +189,7 @@ def test_sniff_format_unsupported(name: str) -> None:
 
 
 def test_supported_extensions_listed() -> None:
-    assert {".html", ".htm.gz", ".jsonl", ".ndjson", ".txt", ".md", ".warc", ".warc.gz"} <= set(
-        SUPPORTED_EXTENSIONS
-    )
+    assert {".html", ".htm.gz", ".jsonl", ".ndjson", ".txt", ".md", ".warc", ".warc.gz"} <= set(SUPPORTED_EXTENSIONS)
 
 
 # --------------------------------------------------------------------------------------------------- files
@@ -276,9 +268,7 @@ def test_folder_walk_is_sorted_depth_first(tmp_path: Path, caplog: pytest.LogCap
     assert pages[1].html == _html(PAGES[0])
     assert pages[2].text == SEEDS[2].read_text(encoding="utf-8")
     assert all(p.error is None for p in pages)
-    skipped = [
-        r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG and "skipping" in r.message
-    ]
+    skipped = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG and "skipping" in r.message]
     assert any("image.png" in m for m in skipped) and any("notes.pdf" in m for m in skipped)
     # the same walk twice gives the same order
     assert [p.id for p in iter_pages([root])] == [p.id for p in pages]
@@ -290,9 +280,7 @@ def test_folder_walk_not_recursive(tmp_path: Path) -> None:
     assert rel == ["B.html", "a.html.gz", "c.txt"]
 
 
-def test_folder_ids_are_relative_to_the_path_as_given(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_folder_ids_are_relative_to_the_path_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _tree(tmp_path / "crawl")
     monkeypatch.chdir(tmp_path)
     ids = [p.id for p in iter_pages(["crawl"])]
@@ -390,9 +378,7 @@ def test_truncated_jsonl_gz_keeps_the_good_lines(tmp_path: Path, caplog: pytest.
 @given(
     st.lists(
         st.one_of(
-            st.text(
-                alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=40
-            ),
+            st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=40),
             st.builds(json.dumps, st.dictionaries(st.sampled_from(["id", "url", "html", "text"]), st.text())),
         ),
         max_size=12,
@@ -640,9 +626,7 @@ def _row(i: int) -> dict[str, Any]:
         probability=(i % 100) / 100 if ok else None,
         label=("farm" if i % 2 else "genuine") if ok else None,
         reasons=(
-            Reason(
-                "toc", 1.25, "a table of contents lists 7 questions", (Evidence("Table of Contents", 0, 17),)
-            ),
+            Reason("toc", 1.25, "a table of contents lists 7 questions", (Evidence("Table of Contents", 0, 17),)),
             Reason("faq", 0.5, "FAQ schema – „Was ist…?“", (Evidence("FAQPage", where="dom"),)),
         )
         if ok

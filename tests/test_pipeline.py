@@ -26,7 +26,15 @@ def test_seed_farm_pages_score_high_with_template_reasons(detector: Detector) ->
         assert v.status == "ok" and v.label == "farm", (name, v.probability)
         assert v.probability is not None and v.probability >= 0.9
         signals = {r.signal.split("_v")[0] for r in v.reasons}
-        assert signals & {"toc", "seo_keywords", "faq", "callouts", "engagement", "prompt_leak", "stitched"}, v.reasons
+        assert signals & {
+            "toc",
+            "seo_keywords",
+            "faq",
+            "callouts",
+            "engagement",
+            "prompt_leak",
+            "stitched",
+        }, v.reasons
         assert all(r.text for r in v.reasons)
 
 
@@ -63,6 +71,13 @@ def test_evidence_spans_index_the_cleaned_text(detector: Detector) -> None:
                 assert doc.text[e.start : e.end][:50] == e.text[:50]
 
 
+NAV_ONLY = (
+    b"<html><head><title>Home</title><script>var x = 1;</script></head><body><nav><ul>"
+    b'<li><a href="/">Home</a></li><li><a href="/about">About</a></li></ul></nav>'
+    b"<footer><p>\xc2\xa9 2025 Example</p></footer></body></html>"
+)
+
+
 @pytest.mark.parametrize(
     ("page", "status"),
     [
@@ -70,7 +85,8 @@ def test_evidence_spans_index_the_cleaned_text(detector: Detector) -> None:
         (Page(id="e2", text="   \n  "), "empty"),
         (Page(id="n", html=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)), "not_html"),
         (Page(id="c", html=b"<html><body><p>hi</p></body></html>", content_type="image/jpeg"), "not_html"),
-        (Page(id="t", html=b"<html><body>" + b"<p>x</p>" * 10 + b"</body></html>"), "empty"),
+        (Page(id="nav", html=NAV_ONLY), "empty"),  # trafilatura keeps "Home About": 2 words
+        (Page(id="stub", text="Coming soon."), "empty"),
         (Page(id="r", error="line 3 is not valid JSON"), "error"),
         (Page(id="none"), "empty"),
     ],

@@ -11,9 +11,31 @@ from detector import Detector
 
 DETECTOR = Detector.load()
 HTML_BITS = st.sampled_from(
-    ["<html>", "<body>", "<p>", "</p>", "<h2>", "</h2>", "<ul><li>", "</li></ul>", "<table><tr><td>", "<a href='#x'>",
-     "<script type='application/ld+json'>{", "Table of Contents", "- 1. ", "?", "\n", "Keywords for SEO:", "&amp;",
-     "<meta charset='koi8-r'>", "\x00", "Pro Tip:", "본문", "中文", " "]
+    [
+        "<html>",
+        "<body>",
+        "<p>",
+        "</p>",
+        "<h2>",
+        "</h2>",
+        "<ul><li>",
+        "</li></ul>",
+        "<table><tr><td>",
+        "<a href='#x'>",
+        "<script type='application/ld+json'>{",
+        "Table of Contents",
+        "- 1. ",
+        "?",
+        "\n",
+        "Keywords for SEO:",
+        "&amp;",
+        "<meta charset='koi8-r'>",
+        "\x00",
+        "Pro Tip:",
+        "본문",
+        "中文",
+        " ",
+    ]
 )
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

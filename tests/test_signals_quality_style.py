@@ -4,9 +4,7 @@ and on constructed pages, negatives on genuine pages, edge cases (empty, one wor
 from __future__ import annotations
 
 import math
-import time
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,13 +61,9 @@ def _s(doc: Cleaned) -> SignalResult:
 # -- all pages ----------------------------------------------------------------------------------------
 
 
-def test_every_fixture_and_edge_case_in_range(
-    seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]
-) -> None:
+def test_every_fixture_and_edge_case_in_range(seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]) -> None:
     docs = [*seeds.values(), *genuine_pages.values()]
-    docs += [
-        clean_text(t) for t in ("", "   \n  ", "word", "Hello.", CJK, "1234 5678", "#" * 50, "... " * 40)
-    ]
+    docs += [clean_text(t) for t in ("", "   \n  ", "word", "Hello.", CJK, "1234 5678", "#" * 50, "... " * 40)]
     for doc in docs:
         _q(doc)
         _s(doc)
@@ -210,9 +204,7 @@ def test_quality_non_english_fails_only_the_english_rule(genuine_pages: dict[str
 # -- style --------------------------------------------------------------------------------------------
 
 
-def test_style_seeds_use_model_vocabulary(
-    seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]
-) -> None:
+def test_style_seeds_use_model_vocabulary(seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]) -> None:
     genuine = [_s(seeds["004"]).values] + [_s(genuine_pages[g]).values for g in ENGLISH_GENUINE]
     top_genuine = max(v["llm_word_rate"] for v in genuine)
     for name in FARM:
@@ -270,9 +262,7 @@ def test_style_human_register() -> None:
 
 
 def test_style_burstiness_and_mattr_are_length_robust() -> None:
-    uniform = " ".join(
-        f"Sentence number {w} has exactly six words." for w in ("one", "two", "three", "four") * 10
-    )
+    uniform = " ".join(f"Sentence number {w} has exactly six words." for w in ("one", "two", "three", "four") * 10)
     varied = " ".join(
         ("Short one. " if i % 3 else "This sentence is a good deal longer than the others around it is. ")
         for i in range(40)
@@ -316,9 +306,7 @@ def test_style_degrades_on_other_languages(genuine_pages: dict[str, Cleaned]) ->
 
 
 def test_style_evidence_maps_list_items_back_to_the_page() -> None:
-    doc = clean_text(
-        "Intro paragraph about something ordinary.\n- 1. We delve into the data\n- A pivotal item"
-    )
+    doc = clean_text("Intro paragraph about something ordinary.\n- 1. We delve into the data\n- A pivotal item")
     r = _s(doc)
     ev = next(e for e in r.evidence if e.text.lower() == "delve")
     assert doc.text[ev.start : ev.end] == "delve"
@@ -329,18 +317,3 @@ def test_style_single_stray_word_is_not_reported() -> None:
     r = _s(clean_text("The report was comprehensive and covered the year in detail."))
     assert r.values["llm_word_rate"] > 0.0
     assert r.summary == "" and r.evidence == ()
-
-
-# -- speed (informal: printed with -s, not asserted) ---------------------------------------------------
-
-
-@pytest.mark.parametrize("signal", [quality.SIGNAL, style.SIGNAL], ids=["quality", "style"])
-def test_speed_report(signal: Signal, seeds: dict[str, Cleaned]) -> None:
-    doc = seeds["002"]  # about 10 KB
-    signal(doc)
-    n = 20
-    t0 = time.perf_counter()
-    for _ in range(n):
-        signal(doc)
-    per_page_ms = (time.perf_counter() - t0) / n * 1000
-    print(f"\n{signal.name}: {per_page_ms:.2f} ms per page on {len(doc.text):,} chars")

@@ -74,8 +74,15 @@ def test_toc_from_dom_anchor_links() -> None:
 
     from detector.clean import clean_tree
 
-    sections = ["Why Solar Panels Matter", "How Much Do They Cost", "Installation Steps Explained", "Final Thoughts"]
-    para = "<p>" + "Solar panels turn sunlight into electricity for homes and businesses across the country. " * 4 + "</p>"
+    sections = [
+        "Why Solar Panels Matter",
+        "How Much Do They Cost",
+        "Installation Steps Explained",
+        "Final Thoughts",
+    ]
+    para = (
+        "<p>" + "Solar panels turn sunlight into electricity for homes and businesses across the country. " * 4 + "</p>"
+    )
     html = (
         "<html><head><title>Solar Panels Guide</title></head><body><article><h1>Solar Panels Guide</h1>"
         '<div id="ez-toc-container"><p class="ez-toc-title">Table of Contents</p><ul>'
@@ -199,7 +206,9 @@ def test_callouts_absent_on_genuine(seeds: dict[str, Cleaned], genuine_pages: di
 
 
 def test_callout_words_inside_sentences_do_not_count() -> None:
-    doc = clean_text("Did you know the answer? He asked, but nobody did.\nShe gave a pro tip about ropes to the climbers.")
+    doc = clean_text(
+        "Did you know the answer? He asked, but nobody did.\nShe gave a pro tip about ropes to the climbers."
+    )
     assert callouts.SIGNAL(doc).values["strong"] == 0.0
 
 

@@ -65,9 +65,7 @@ _BASE_EXTENSIONS: dict[str, InputFormat] = {
     ".warc": "warc",
 }
 #: Every supported file extension, plain and gzipped.
-SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(
-    ext for base in _BASE_EXTENSIONS for ext in (base, base + ".gz")
-)
+SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for base in _BASE_EXTENSIONS for ext in (base, base + ".gz"))
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_EXTENSIONS)
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -76,9 +74,7 @@ _UTF8_BOM = codecs.BOM_UTF8
 _SNIFF_LIMIT = 1 << 20  # leading whitespace read at most while looking for the first character
 _CHUNK = 1 << 16
 _READ_ERRORS = (OSError, EOFError, zlib.error)  # gzip.BadGzipFile is an OSError
-_JSONL_HINT = (
-    'each line must be one JSON object with "id", "url" and "html" (raw HTML) or "text" (plain text)'
-)
+_JSONL_HINT = 'each line must be one JSON object with "id", "url" and "html" (raw HTML) or "text" (plain text)'
 
 
 # --------------------------------------------------------------------------------------------------- formats
@@ -152,9 +148,7 @@ def iter_pages(inputs: Iterable[str | os.PathLike[str]], *, recursive: bool = Tr
     for name in names:
         _check_input(name)
     if names.count(STDIN) > 1:
-        raise InputError(
-            f"standard input ({STDIN}) can be read only once, it is given {names.count(STDIN)} times"
-        )
+        raise InputError(f"standard input ({STDIN}) can be read only once, it is given {names.count(STDIN)} times")
     return _iter_inputs(names, recursive)
 
 
@@ -415,9 +409,7 @@ def _iter_warc(fh: IO[bytes], name: str) -> Iterator[Page]:
             left = _unparsed_bytes(fh, next_offset)
             if left:
                 where = f"{name}@{next_offset}"
-                LOGGER.warning(
-                    "%s: %d bytes after offset %d are not a complete WARC record", name, left, next_offset
-                )
+                LOGGER.warning("%s: %d bytes after offset %d are not a complete WARC record", name, left, next_offset)
                 yield Page(
                     id=where,
                     source=where,
@@ -461,9 +453,7 @@ def _iter_warc(fh: IO[bytes], name: str) -> Iterator[Page]:
             # ``offset`` is now where the next record starts, blank lines between records included
             next_offset = getattr(archive, "offset", start + length)
         except Exception as exc:
-            LOGGER.warning(
-                "%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, exc
-            )
+            LOGGER.warning("%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, exc)
             yield Page(
                 id=rid or where,
                 url=url,

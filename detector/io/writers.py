@@ -66,9 +66,7 @@ REASON_SEPARATOR = " | "
 _FLUSH_SECONDS = 1.0
 
 ColumnKind = Literal["string", "float", "bool"]
-_CORE_KINDS: dict[str, ColumnKind] = {
-    name: ("float" if name == "probability" else "string") for name in FLAT_COLUMNS
-}
+_CORE_KINDS: dict[str, ColumnKind] = {name: ("float" if name == "probability" else "string") for name in FLAT_COLUMNS}
 
 
 # --------------------------------------------------------------------------------------------------- JSON
@@ -194,9 +192,7 @@ class _TextWriter(VerdictWriter):
             self._fh = sys.stdout
         else:  # a console in a legacy encoding: the output is UTF-8 whatever the locale
             sys.stdout.flush()
-            self._fh = io.TextIOWrapper(
-                sys.stdout.buffer, encoding="utf-8", newline=newline, write_through=True
-            )
+            self._fh = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline=newline, write_through=True)
             self._detach = True
         self._last_flush = time.monotonic()
 
@@ -460,10 +456,7 @@ class ParquetWriter(VerdictWriter):
             return
         pa = self._pa
         columns = list(zip(*self._buffer, strict=True))
-        arrays = [
-            pa.array(values, type=field.type)
-            for values, field in zip(columns, self._arrow_schema, strict=True)
-        ]
+        arrays = [pa.array(values, type=field.type) for values, field in zip(columns, self._arrow_schema, strict=True)]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._arrow_schema))
         self._buffer.clear()
 

@@ -165,9 +165,7 @@ def compute(doc: Cleaned) -> SignalResult:
         found["placeholders"].extend(m.span() for m in _PLACEHOLDER_RE.finditer(text))
     if "*" in text or "](" in text:
         found["markdown"].extend(
-            m.span()
-            for m in _MARKDOWN_ANY_RE.finditer(text)
-            if block_kind(m.start()) not in ("code", "table_row")
+            m.span() for m in _MARKDOWN_ANY_RE.finditer(text) if block_kind(m.start()) not in ("code", "table_row")
         )
 
     counts = {k: len(v) for k, v in found.items()}

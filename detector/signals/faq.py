@@ -20,7 +20,8 @@ from detector.types import QA, Block, Cleaned, Evidence, SignalResult
 _FAQ_HEADING_RE = re.compile(
     r"^(?:frequently asked questions|faqs?|common questions|people also ask|questions and answers|q\s*&\s*a|"
     r"your questions answered|häufig gestellte fragen|häufige fragen|foire aux questions|questions fréquentes|"
-    r"preguntas frecuentes|domande frequenti|veelgestelde vragen|perguntas frequentes|자주 묻는 질문|常见问题|よくある質問)"
+    r"preguntas frecuentes|domande frequenti|veelgestelde vragen|perguntas frequentes|"
+    r"자주 묻는 질문|常见问题|よくある質問)"
     r"\b",
     re.IGNORECASE,
 )
@@ -63,9 +64,7 @@ def compute(doc: Cleaned) -> SignalResult:
     evidence: list[Evidence] = []
     blocks = doc.blocks
 
-    heading_idx = next(
-        (i for i, b in enumerate(blocks) if len(b.text) < 120 and _FAQ_HEADING_RE.match(b.text)), None
-    )
+    heading_idx = next((i for i, b in enumerate(blocks) if len(b.text) < 120 and _FAQ_HEADING_RE.match(b.text)), None)
     pairs: list[QA] = []
     faq_blocks: set[int] = set()
     if heading_idx is not None:

@@ -181,9 +181,7 @@ def _duplicates(items: list[str]) -> tuple[int, int, list[int]]:
     return n_dup, chars, where
 
 
-def _ngram_stats(
-    x: np.ndarray, lens: np.ndarray
-) -> tuple[dict[int, float], dict[int, float], tuple[int, int] | None]:
+def _ngram_stats(x: np.ndarray, lens: np.ndarray) -> tuple[dict[int, float], dict[int, float], tuple[int, int] | None]:
     """Gopher n-gram repetition from word hashes ``x`` and word lengths ``lens`` (each plus one separator):
     the character share of the most common n-gram (n = 2..4) and the character share covered by the
     repeated occurrences of n-grams (n = 5..10, each character counted once).
@@ -380,11 +378,7 @@ def compute(doc: Cleaned) -> SignalResult:
             no_punct.append(b)
         # tfds c4_utils.clean_page: the page-level checks (lorem ipsum, curly bracket) run on the lines
         # that pass the line filters; javascript and policy lines are then dropped.
-        if (
-            not ends
-            or short
-            or (len(line) > C4_MAX_WORD_LEN and max(map(len, line.split())) > C4_MAX_WORD_LEN)
-        ):
+        if not ends or short or (len(line) > C4_MAX_WORD_LEN and max(map(len, line.split())) > C4_MAX_WORD_LEN):
             continue
         if scan_lorem and "lorem ipsum" in line.lower():
             lorem = True
@@ -427,9 +421,7 @@ def compute(doc: Cleaned) -> SignalResult:
     fw_fails: list[str] = []
     if n_lines:
         values["fineweb_line_punct_frac"] = sum(line.endswith(FINEWEB_STOP_CHARS) for line in lines) / n_lines
-        values["fineweb_short_line_frac"] = (
-            sum(len(line) <= FINEWEB_SHORT_LINE_CHARS for line in lines) / n_lines
-        )
+        values["fineweb_short_line_frac"] = sum(len(line) <= FINEWEB_SHORT_LINE_CHARS for line in lines) / n_lines
         values["fineweb_dup_line_char_frac"] = _clip01(dup_line_chars / max(sum(map(len, lines)), 1))
         # datatrove divides by nltk tokens (punctuation included); words here exclude punctuation.
         values["fineweb_newline_word_ratio"] = _clip01(text.count("\n") / max(n_words, 1))

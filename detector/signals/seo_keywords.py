@@ -31,7 +31,15 @@ _TAG_LABEL_RE = re.compile(
 _LETTER_WORD_RE = re.compile(r"[^\W\d_]{3,}")  # words of three or more letters
 _EMPHASIS_RE = re.compile(r"(?<![*\w])\*([^*\n]{3,60})\*(?![*\w])")
 MIN_TERMS = 4  # "Tags: news" is chrome; four or more comma-separated terms make a keyword list
-KEYS = ("has_seo_block", "has_tag_block", "terms", "terms_in_body", "top3_density", "emphasis_repeat", "meta_keywords")
+KEYS = (
+    "has_seo_block",
+    "has_tag_block",
+    "terms",
+    "terms_in_body",
+    "top3_density",
+    "emphasis_repeat",
+    "meta_keywords",
+)
 
 
 def _split_terms(text: str) -> list[str]:
@@ -86,7 +94,7 @@ def compute(doc: Cleaned) -> SignalResult:
         top = counts.most_common(3)
         values["top3_density"] = sum(c for _, c in top) / n_tokens
 
-    emphasized = Counter(normalize(m.group(1)) for m in _EMPHASIS_RE.finditer(doc.text))
+    emphasized = Counter(normalize(m.group(1)) for m in _EMPHASIS_RE.finditer(doc.text)) if "*" in doc.text else Counter()
     repeats = sum(c for c in emphasized.values() if c >= 2)
     if repeats:
         values["emphasis_repeat"] = min(repeats, 20) / 20

@@ -195,11 +195,7 @@ def compute(doc: Cleaned) -> SignalResult:
             # (a repeated title is a caption or a sticky header, not a new title)
             title_like.append(i)
             before, after = run_before[i], total_words - run_before[i]
-            if (
-                pos <= LAST_SEAM
-                and min(before, after) >= MIN_PART_WORDS
-                and _ends_article(blocks[i - 1], b, html)
-            ):
+            if pos <= LAST_SEAM and min(before, after) >= MIN_PART_WORDS and _ends_article(blocks[i - 1], b, html):
                 restarts.append(i)
         seen.append(mine)
 
@@ -280,9 +276,7 @@ def compute(doc: Cleaned) -> SignalResult:
     if len(datelines) > 1:
         shown = "; ".join(f'"{_quote(b.text, 40)}"' for b in datelines[:3])
         found.append(f"{len(datelines)} dateline openings ({shown})")
-        evidence.extend(
-            Evidence(text=b.text[:200], start=b.start, end=b.end, note="dateline") for b in datelines[:2]
-        )
+        evidence.extend(Evidence(text=b.text[:200], start=b.start, end=b.end, note="dateline") for b in datelines[:2])
     if not found:
         return SignalResult(values=values)
     return SignalResult(values=values, summary="; ".join(found), evidence=tuple(evidence[:5]))

@@ -98,7 +98,9 @@ def compute(doc: Cleaned) -> SignalResult:
     matched = [e for e in entry_keys if _matches(e, body_keys)]
     covered = [h for h in body_keys if _matches(h, entry_keys)]
     title = st.title or (headings[0] if headings else "")
-    first_is_title = bool(title) and same_key(entry_keys[0], title_key(normalize(title).split(" - ")[0].split(" | ")[0]))
+    first_is_title = bool(title) and same_key(
+        entry_keys[0], title_key(normalize(title).split(" - ")[0].split(" | ")[0])
+    )
     questions = sum(e.rstrip().endswith(("?", "？")) for e in entry_texts)
     numbered = sum(bool(_NUMBERED_RE.match(b.text)) for b in entries) / len(entries) if entries else 0.0
 

@@ -187,8 +187,7 @@ def _name_flips(text: str, skip: list[tuple[int, int]]) -> dict[str, tuple[int, 
     names = {
         title: title.lower()
         for title, n in pairs.items()
-        if n >= MIN_NAME_COUNT
-        and not any(w in STOPWORDS or w in _CASE_BY_MEANING for w in title.lower().split(" "))
+        if n >= MIN_NAME_COUNT and not any(w in STOPWORDS or w in _CASE_BY_MEANING for w in title.lower().split(" "))
     }
     flips: dict[str, tuple[int, str]] = {}
     if not names:
