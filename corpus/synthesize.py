@@ -59,7 +59,12 @@ SYNTH_PARAMS: dict[str, Any] = {
         "slips": 0.35,
     },
     "min_farm_parts": 2,
-    "control_part_probability": {"toc_if_3plus_sections": 0.2, "tags": 0.2, "faq_if_8plus_sentences": 0.12},
+    "control_part_probability": {
+        "toc_if_3plus_sections": 0.2,
+        "tags": 0.2,
+        "faq_if_8plus_sentences": 0.12,
+        "callout_if_6plus_sentences": 0.12,
+    },
 }
 
 
@@ -371,6 +376,10 @@ KEYWORD_LABELS = [
     "Related topics:",
     "Keywords used:",
 ]
+#: Labels of the one tip or note box a genuine how-to or explainer page may carry (recipe blogs, guides):
+#: a control page gets at most one, with a sentence of its own text that the body does not repeat, so a
+#: single box is weak evidence and only the farm template's generic boxes, several kinds a page, are strong.
+GENUINE_CALLOUT_LABELS = ["Tip:", "Note:", "Pro tip:", "Good to know:", "Did you know?"]
 TAG_LABELS = ["Tags:", "Tagged:", "Filed under:", "Topics:", "Categories:", "Tagged with:"]
 CALLOUT_LABELS = [
     "Pro Tip:",
@@ -1044,7 +1053,16 @@ def control_page(text: str, site: Site, rng: random.Random, probs: dict[str, flo
     if len(sents_all) >= 8 and rng.random() < probs["faq_if_8plus_sentences"]:
         held = sents_all[-2:] if rng.random() < 0.5 else sents_all[-3:]
         text = " ".join(sents_all[: len(sents_all) - len(held)])
+    tip = ""
+    if not held and len(sents_all) >= 6 and rng.random() < probs["callout_if_6plus_sentences"]:
+        tip = sents_all[-1]  # held back from the body: the box says something the text does not
+        text = " ".join(sents_all[:-1])
     title, blocks, sents = article_blocks(text, rng)
+    if tip:
+        i = rng.randrange(1, len(blocks)) if len(blocks) > 1 else len(blocks)
+        label = rng.choice(GENUINE_CALLOUT_LABELS)
+        blocks.insert(i, Block("callout", label=label, text=trim_answer(tip), style=rng.randrange(5)))
+        parts.append("callout_genuine")
     phrases = salient_phrases(sents_all, 20)
     if site.main_dateline:
         city, country = rng.choice(CITIES)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from detector.clean import clean_text
 from detector.signals import callouts, engagement, faq, seo_keywords, toc
 from detector.types import Cleaned
@@ -224,12 +226,43 @@ def test_comment_bait_in_seeds(seeds: dict[str, Cleaned]) -> None:
     assert engagement.SIGNAL(clean_text(cut)).values["comment_bait"] > 0
 
 
-def test_site_chrome_is_not_comment_bait(seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]) -> None:
+def test_site_chrome_is_not_bait(seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]) -> None:
     r = engagement.SIGNAL(seeds["004"])  # "Join us on social!"
-    assert r.values["comment_bait"] == 0.0
+    assert r.values["comment_bait"] == 0.0 and r.values["share_bait"] == 0.0
     assert r.values["share_chrome"] > 0.0
+    assert r.summary == ""  # chrome is reported as a value, never as a reason
     for doc in genuine_pages.values():
         assert engagement.SIGNAL(doc).values["comment_bait"] == 0.0
+        assert engagement.SIGNAL(doc).values["share_bait"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Don't forget to share this article with your friends!",
+        "If you found this helpful, please share it with others.",
+        "Found this article useful? Share it on social media!",
+        "Like and share if you agree!",
+    ],
+)
+def test_share_bait_asks_readers_to_pass_the_article_on(line: str) -> None:
+    r = engagement.SIGNAL(clean_text(f"A Headline For The Page\n{line}\nThe article goes on after this line."))
+    assert r.values["share_bait"] > 0 and r.values["share_chrome"] == 0.0
+    assert "share the article" in r.summary
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow us on Twitter",
+        "Subscribe to our newsletter",
+        "The company will share its results with investors on Monday.",
+        "Share this:",
+    ],
+)
+def test_follow_lines_and_reporting_are_not_share_bait(line: str) -> None:
+    r = engagement.SIGNAL(clean_text(f"A Headline For The Page\n{line}\nThe article goes on after this line."))
+    assert r.values["share_bait"] == 0.0
 
 
 def test_comment_word_alone_is_not_bait() -> None:
