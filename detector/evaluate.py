@@ -1,15 +1,25 @@
-"""Evaluating a trained model on the corpus's held-out rows: ``python -m detector.evaluate`` (``make eval``).
+"""Evaluating the shipped model: ``python -m detector.evaluate`` (``make eval``), gated against pinned floors.
 
-Each test set is reported on its own, never mixed:
+Each test set is reported on its own, never mixed (held-out rows only, split ``test``):
 
 * **genuine pages**: held-out genuine HTML pages (trafilatura-eval, article-extraction-benchmark) through
-  the whole HTML path, and the same pages as plain-text renderings: the false-positive rate at the
-  shipped threshold, per source, per format and per language;
-* **human vs machine**: held-out l2r pairs: ROC-AUC per genre and per generator;
-* **synthetic template pages**: reported apart, never counted in a real figure;
-* **reference seeds**: the probability and reasons of each seed page.
+  the whole HTML path, and apart the same pages as plain-text renderings: false-positive rate at the
+  shipped threshold, per source and language, calibration, the highest-scoring pages;
+* **human vs machine**: held-out l2r pairs (per genre and generator), plus two refitted splits: a
+  **cross-generator** split (trained without one model family's rewrites, tested on them) and a
+  **cross-genre** split (trained without a quarter of the genres, tested on those);
+* **template cases**: the reference seeds, and the synthetic template pages, always labelled synthetic
+  and never in a real figure.
 
-Writes ``reports/eval.md`` and ``reports/eval.json`` and records the headline figures in the model card.
+Beside the detector, on the same rows: datatrove's Gopher + C4 + FineWeb quality filters, a TF-IDF +
+logistic-regression classifier trained on the same rows as the text model, and each signal family alone
+(ablation). Headline figures carry 95% cluster-bootstrap intervals (``detector.metrics``); margins over
+baselines carry paired intervals. The report lists the worst errors with their reasons.
+
+Writes ``reports/eval.md`` (with PNG plots in ``reports/figures/``) and ``reports/eval.json``, then runs
+the gate (``detector.gate``): exit status 1 when a headline figure fell below its floor. ``--fast`` skips
+the baselines, the ablation and the refitted splits (the gate's figures are all still computed): what CI
+runs. ``--pin`` re-pins the floors.
 """
 
 from __future__ import annotations
@@ -19,250 +29,516 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from detector import gate, metrics
 from detector.dataset import corpus_hash, default_corpus_dir, load_rows, row_to_page
+from detector.errors import DetectorError
 from detector.model import PageModel, default_model_dir
 from detector.pipeline import Detector
-from detector.train import FeatureTable, featurize
+from detector.train import (
+    CALIBRATION_PRIOR,
+    MODEL_FEATURES,
+    SEED,
+    TEXT_MODEL_C,
+    TRAIN_FILES,
+    FeatureTable,
+    featurize,
+    fit,
+    text_logits,
+    text_sample_weights,
+    text_training_rows,
+)
 
 LOGGER = logging.getLogger(__name__)
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
+FLOORS_FILE = "floors.json"
+N_GENRE_FOLDS = 4
+N_WORST = 8  # errors listed per set
+FAST_ROUNDS = 200  # bootstrap rounds in --fast runs (the point figures, which the gate reads, do not change)
 
 
-def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
+# ----------------------------------------------------------------------------------------------------
+# Test sets and the scores of every scorer on them
+# ----------------------------------------------------------------------------------------------------
 
-    if len(set(y.tolist())) < 2:
-        return None
-    return float(roc_auc_score(y, p))
+
+@dataclass
+class TestSet:
+    """Rows of one test set, with each scorer's scores (higher: more likely farm) in ``scores``."""
+
+    name: str
+    table: FeatureTable
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def y(self) -> np.ndarray:
+        return np.asarray(self.table.y)
+
+    def subset(self, keep: list[bool], name: str | None = None) -> TestSet:
+        """The rows where ``keep`` is true, with their scores."""
+        mask = np.asarray(keep, dtype=bool)
+        scores = {k: v[mask] for k, v in self.scores.items()}
+        return TestSet(name or self.name, self.table.subset(mask), scores)
 
 
 def _probabilities(model: PageModel, table: FeatureTable) -> np.ndarray:
     X, _ = table.arrays()
+    if len(X) == 0:
+        return np.zeros(0)
     return model.probability(model.full_matrix(X, table.texts))
 
 
-def _lang_of(row: dict[str, Any]) -> str:
-    return str(row.get("lang") or "und").split("-")[0].lower()
+def _families() -> list[str]:
+    return sorted({n.split(".")[0] for n in MODEL_FEATURES})
 
 
-def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1) -> dict[str, Any]:
+def _quality_scores(tables: list[FeatureTable], workers: int) -> list[np.ndarray]:
+    """datatrove's quality filters over the cleaned text of every row (in worker processes)."""
+    jobs = [(t.page_texts, t.lang) for t in tables]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_quality_job, *zip(*jobs, strict=True)))
+    return [_quality_job(texts, langs) for texts, langs in jobs]
+
+
+def _quality_job(texts: list[str], langs: list[str]) -> np.ndarray:
+    from detector.baselines import QualityRules
+
+    return QualityRules().score(texts, langs)
+
+
+def _tfidf(train: FeatureTable, seed: int) -> Any:
+    from detector.baselines import TfidfLogReg
+
+    learn = text_training_rows(train)
+    rows = np.flatnonzero(learn)
+    y = np.asarray(train.y)[rows]
+    weights = text_sample_weights([train.source[i] for i in rows], y)
+    return TfidfLogReg(C=TEXT_MODEL_C, seed=seed).fit([train.texts[i] for i in rows], y, weights)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Metrics of one set
+# ----------------------------------------------------------------------------------------------------
+
+
+def _interval(metric: metrics.Metric, ts: TestSet, key: str, rounds: int, weights: np.ndarray | None = None) -> Any:
+    return metrics.bootstrap(metric, ts.y, [ts.scores[key]], ts.table.group, weights, rounds=rounds, seed=SEED)[
+        0
+    ].to_dict()
+
+
+def _tpr1(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
+    return metrics.tpr_at_fpr(y, s, w, fpr=0.01)
+
+
+def _tpr01(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
+    return metrics.tpr_at_fpr(y, s, w, fpr=0.001)
+
+
+def _fpr_at(threshold: float) -> metrics.Metric:
+    def fpr(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
+        neg = y == 0
+        if not neg.any():
+            return None
+        ww = np.ones(len(y)) if w is None else w
+        return float(ww[neg & (s >= threshold)].sum() / ww[neg].sum())
+
+    return fpr
+
+
+def _ece_metric(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
+    return metrics.ece(y, s, w)
+
+
+def genuine_report(ts: TestSet, threshold: float, rounds: int) -> dict[str, Any]:
+    """False positives on a set of genuine pages: overall, by source and language, and the highest."""
+    p = ts.scores["detector"]
+    out: dict[str, Any] = {
+        "pages": len(p),
+        "skipped_rows": dict(ts.table.skipped),
+        "false_positives": int((p >= threshold).sum()),
+        "fpr": _interval(_fpr_at(threshold), ts, "detector", rounds),
+        "ece": _interval(_ece_metric, ts, "detector", rounds),
+        "brier": metrics.brier(ts.y, p),
+        "mean_probability": float(p.mean()) if len(p) else None,
+    }
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in range(len(p)):
+        groups[f"source={ts.table.source[i]}"].append(i)
+        groups[f"lang={ts.table.lang[i]}"].append(i)
+    out["by_group"] = {
+        k: {
+            "pages": len(v),
+            "false_positives": int((p[v] >= threshold).sum()),
+            "fpr": float(np.mean(p[v] >= threshold)),
+        }
+        for k, v in sorted(groups.items())
+        if len(v) >= 5
+    }
+    return out
+
+
+def labelled_report(ts: TestSet, threshold: float, rounds: int, prevalence: float | None) -> dict[str, Any]:
+    """Discrimination and calibration of the detector on a set with both classes."""
+    y, p = ts.y, ts.scores["detector"]
+    w = metrics.prevalence_weights(y, prevalence) if prevalence is not None else None
+    out: dict[str, Any] = {
+        "rows": len(y),
+        "positives": int(y.sum()),
+        "skipped_rows": dict(ts.table.skipped),
+        "roc_auc": _interval(metrics.roc_auc, ts, "detector", rounds),
+        "pr_auc": metrics.pr_auc(y, p),
+        "tpr_at_1pct_fpr": _interval(_tpr1, ts, "detector", rounds),
+        "tpr_at_0.1pct_fpr": _interval(_tpr01, ts, "detector", rounds),
+        "at_threshold": metrics.at_threshold(y, p, threshold),
+        "ece_raw": metrics.ece(y, p),
+        "brier_raw": metrics.brier(y, p),
+    }
+    if prevalence is not None:
+        out["prevalence"] = prevalence
+        out["ece_at_prior"] = _interval(_ece_metric, ts, "detector", rounds, w)
+        out["brier_at_prior"] = metrics.brier(y, p, w)
+        out["at_threshold_at_prior"] = metrics.at_threshold(y, p, threshold, w)
+    return out
+
+
+def _by(ts: TestSet, key: Callable[[int], str]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i in range(len(ts.y)):
+        groups[key(i)].append(i)
+    y, p = ts.y, ts.scores["detector"]
+    return {
+        k: {"rows": len(v), "roc_auc": metrics.roc_auc(y[v], p[v]), "tpr_at_1pct_fpr": _tpr1(y[v], p[v], None)}
+        for k, v in sorted(groups.items())
+    }
+
+
+def comparison(ts: TestSet, rounds: int) -> dict[str, Any]:
+    """Every scorer of the set on ROC-AUC and TPR at 1% FPR, and the detector's paired margin over each."""
+    out: dict[str, Any] = {}
+    y, groups = ts.y, ts.table.group
+    for name, s in ts.scores.items():
+        row: dict[str, Any] = {"roc_auc": metrics.roc_auc(y, s), "tpr_at_1pct_fpr": _tpr1(y, s, None)}
+        if name != "detector":
+            for label, metric in (("roc_auc", metrics.roc_auc), ("tpr_at_1pct_fpr", _tpr1)):
+                diff = metrics.difference(metric, y, ts.scores["detector"], s, groups, rounds=rounds, seed=SEED)
+                row[f"margin_{label}"] = diff.to_dict()
+        out[name] = row
+    return out
+
+
+def matched_recall_fpr(genuine: TestSet, l2r: TestSet, threshold: float) -> dict[str, Any]:
+    """Each scorer's false-positive rate on genuine pages at the recall the detector has on l2r.
+
+    Baselines have no threshold of their own: each gets the one at which it flags the same share of the
+    held-out machine texts as the detector does at its shipped threshold, a like-for-like operating point.
+    """
+    machine = l2r.y == 1
+    recall = float(np.mean(l2r.scores["detector"][machine] >= threshold))
+    out: dict[str, Any] = {"matched_recall_on_l2r": recall}
+    for name, s in genuine.scores.items():
+        if name not in l2r.scores:
+            continue
+        t = threshold if name == "detector" else float(np.quantile(l2r.scores[name][machine], 1.0 - recall))
+        out[name] = {"threshold": t, "fpr": float(np.mean(s >= t)) if len(s) else None}
+    return out
+
+
+def worst_errors(ts: TestSet, rows: dict[str, dict[str, Any]], detector: Detector, threshold: float) -> dict[str, Any]:
+    """The highest-scoring negatives and lowest-scoring positives, with reasons and a snippet."""
+    p = ts.scores["detector"]
+    y = ts.y
+    out: dict[str, Any] = {}
+    for kind, mask, order in (("false_positives", y == 0, -p), ("false_negatives", y == 1, p)):
+        idx = [i for i in np.argsort(order, kind="stable") if mask[i]][:N_WORST]
+        listed = []
+        for i in idx:
+            wrong = p[i] >= threshold if kind == "false_positives" else p[i] < threshold
+            row = rows.get(ts.table.ids[i])
+            reasons: list[str] = []
+            if row is not None:
+                page = row_to_page(row)
+                if ts.table.fmt[i] == "text" and row.get("html") is not None:
+                    page = type(page)(id=page.id, url=page.url, text=ts.table.page_texts[i])
+                reasons = [f"{r.signal}: {r.text}" for r in detector.score(page).reasons]
+            snippet = " ".join(ts.table.page_texts[i].split())[:240]
+            listed.append(
+                {
+                    "id": ts.table.ids[i],
+                    "format": ts.table.fmt[i],
+                    "probability": round(float(p[i]), 4),
+                    "wrong_at_threshold": bool(wrong),
+                    "generator": ts.table.generator[i],
+                    "reasons": reasons,
+                    "snippet": snippet,
+                }
+            )
+        out[kind] = listed
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# Refitted splits
+# ----------------------------------------------------------------------------------------------------
+
+
+def _refit_scores(job: tuple[FeatureTable, FeatureTable, int]) -> dict[str, np.ndarray]:
+    """Refit the detector and the TF-IDF baseline on a training subset; their scores on a test subset."""
+    train, test, seed = job
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    model, _ = fit(train, seed=seed)
+    return {"detector": _probabilities(model, test), "tfidf_logreg": _tfidf(train, seed).score(test.texts)}
+
+
+def refitted_splits(
+    train: FeatureTable, l2r_test: FeatureTable, seed: int, rounds: int, workers: int
+) -> dict[str, Any]:
+    """The cross-generator and cross-genre splits, refitted in ``workers`` processes.
+
+    Cross-generator: trained without one generator's rewrites (and the synthetic pages made of them),
+    tested on that generator against the held-out human texts. Cross-genre: genres in ``N_GENRE_FOLDS``
+    folds (sorted, round robin), each fold trained without its genres and tested on them.
+    """
+    jobs: list[tuple[str, str, dict[str, Any], list[bool], list[bool]]] = []
+    for gen in sorted(set(l2r_test.generator) - {"human"}):
+        keep = [g != gen for g in train.generator]
+        test = [g in (gen, "human") for g in l2r_test.generator]
+        jobs.append(("cross_generator", gen, {}, keep, test))
+    genres = sorted(set(l2r_test.genre))
+    for k in range(N_GENRE_FOLDS):
+        held = set(genres[k::N_GENRE_FOLDS])
+        keep = [g not in held for g in train.genre]
+        test = [g in held for g in l2r_test.genre]
+        jobs.append(("cross_genre", f"fold{k}", {"genres": sorted(held)}, keep, test))
+    args = [(train.subset(keep), l2r_test.subset(test), seed) for _, _, _, keep, test in jobs]
+    started = time.time()
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_refit_scores, args))
+    else:
+        results = [_refit_scores(a) for a in args]
+    LOGGER.info("refitted %d splits in %.0fs", len(jobs), time.time() - started)
+    out: dict[str, Any] = {"cross_generator": {}, "cross_genre": {}}
+    for (kind, key, extra, _, _), (_, test_table, _), scores in zip(jobs, args, results, strict=True):
+        ts = TestSet(key, test_table, scores)
+        out[kind][key] = {
+            **extra,
+            "rows": len(test_table),
+            "roc_auc": _interval(metrics.roc_auc, ts, "detector", rounds),
+            "tpr_at_1pct_fpr": _interval(_tpr1, ts, "detector", rounds),
+            "baselines": comparison(ts, rounds),
+        }
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# The whole evaluation
+# ----------------------------------------------------------------------------------------------------
+
+
+def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool = False) -> dict[str, Any]:
+    """Every set, scorer and figure; ``fast`` skips the baselines, ablation and refitted splits."""
+    started = time.time()
     model = PageModel.load(model_dir)
+    detector = Detector(model)
     t = model.threshold
+    rounds = FAST_ROUNDS if fast else metrics.BOOTSTRAP_ROUNDS
     out: dict[str, Any] = {
         "model_version": model.version,
         "threshold": t,
+        "calibration_prior": model.card.get("calibration_prior", CALIBRATION_PRIOR),
         "corpus_sha256": corpus_hash(corpus_dir),
+        "fast": fast,
+        "bootstrap_rounds": rounds,
     }
 
-    # Genuine pages, HTML path and text renderings apart.
-    html_rows = list(load_rows(corpus_dir, files=["html.jsonl.gz"], split="test"))
-    lang = {str(r["id"]): _lang_of(r) for r in html_rows}
-    table = featurize(html_rows, workers=workers)
-    p = _probabilities(model, table)
-    genuine: dict[str, Any] = {"skipped_rows": dict(table.skipped)}
-    for fmt in ("html", "text"):
-        mask = np.array([f == fmt for f in table.fmt])
-        genuine[fmt] = {"pages": int(mask.sum()), "false_positives": int((p[mask] >= t).sum())}
-        genuine[fmt]["fpr"] = genuine[fmt]["false_positives"] / max(1, int(mask.sum()))
-    by: dict[str, list[float]] = defaultdict(list)
-    for i, prob in enumerate(p):
-        if table.fmt[i] == "html":
-            by[f"source={table.source[i]}"].append(prob)
-            by[f"lang={lang.get(table.ids[i], 'und')}"].append(prob)
-    genuine["html_by_group"] = {
-        k: {"pages": len(v), "fpr": float(np.mean(np.array(v) >= t))} for k, v in sorted(by.items()) if len(v) >= 5
+    test_rows = {f: list(load_rows(corpus_dir, files=[f], split="test")) for f in TRAIN_FILES}
+    seed_rows = list(load_rows(corpus_dir, files=["seeds.jsonl.gz"]))
+    rows_by_id = {str(r["id"]): r for rs in (*test_rows.values(), seed_rows) for r in rs}
+    LOGGER.info("featurizing the held-out rows")
+    html = featurize(test_rows["html.jsonl.gz"], workers=workers)
+    sets = {
+        "genuine_html": TestSet("genuine HTML pages", html.subset([f == "html" for f in html.fmt])),
+        "genuine_text": TestSet("genuine pages as text", html.subset([f == "text" for f in html.fmt])),
+        "l2r": TestSet("human vs machine (l2r)", featurize(test_rows["l2r.jsonl.gz"], workers=workers)),
+        "synthetic": TestSet("synthetic template pages", featurize(test_rows["synthetic.jsonl.gz"], workers=workers)),
     }
-    worst = np.argsort(-p)[:10]
-    genuine["highest"] = [
-        {"id": table.ids[i], "format": table.fmt[i], "probability": round(float(p[i]), 4)} for i in worst
-    ]
-    out["genuine_pages"] = genuine
+    for ts in sets.values():
+        ts.scores["detector"] = _probabilities(model, ts.table)
 
-    # Human vs machine (l2r), per genre and generator.
-    l2r_rows = list(load_rows(corpus_dir, files=["l2r.jsonl.gz"], split="test"))
-    table = featurize(l2r_rows, workers=workers)
-    p = _probabilities(model, table)
-    y = np.asarray(table.y)
-    l2r: dict[str, Any] = {"texts": len(y), "roc_auc": _auc(y, p)}
-    human = y == 0
-    l2r["fpr_human_at_threshold"] = float(np.mean(p[human] >= t)) if human.any() else None
-    l2r["tpr_machine_at_threshold"] = float(np.mean(p[~human] >= t)) if (~human).any() else None
-    genres = sorted(set(table.genre))
-    l2r["by_genre"] = {}
-    for g in genres:
-        m = np.array([x == g for x in table.genre])
-        l2r["by_genre"][g] = {"texts": int(m.sum()), "roc_auc": _auc(y[m], p[m])}
-    l2r["by_generator"] = {}
-    for gen in sorted(set(table.generator) - {"human"}):
-        m = np.array([x in (gen, "human") for x in table.generator])
-        l2r["by_generator"][gen] = {"roc_auc": _auc(y[m], p[m])}
-    out["human_vs_machine"] = l2r
+    train: FeatureTable | None = None
+    if not fast:
+        LOGGER.info("featurizing the training rows for the baselines, the ablation and the refitted splits")
+        train = featurize([r for f in TRAIN_FILES for r in load_rows(corpus_dir, files=[f], split="train")], workers)
+        real = [sets["genuine_html"], sets["genuine_text"], sets["l2r"]]
+        quality = _quality_scores([ts.table for ts in real], workers)
+        for ts, q in zip(real, quality, strict=True):
+            ts.scores["quality_rules"] = q
+        tfidf = _tfidf(train, SEED)
+        text = text_logits(train, SEED)
+        ablation = {"text_model": fit(train, features=(), text=text)[0]}
+        for fam in _families():
+            feats = tuple(n for n in MODEL_FEATURES if n.split(".")[0] == fam)
+            ablation[fam] = fit(train, features=feats, use_text_model=False)[0]
+        for ts in real:
+            ts.scores["tfidf_logreg"] = tfidf.score(ts.table.texts)
+            for fam, m in ablation.items():
+                ts.scores[f"only:{fam}"] = _probabilities(m, ts.table)
 
-    # Synthetic template pages: reported apart.
-    syn_rows = list(load_rows(corpus_dir, files=["synthetic.jsonl.gz"], split="test"))
-    table = featurize(syn_rows, workers=workers)
-    p = _probabilities(model, table)
-    y = np.asarray(table.y)
-    syn: dict[str, Any] = {"pages": len(y), "roc_auc": _auc(y, p)}
-    for fmt in ("html", "text"):
-        m = np.array([f == fmt for f in table.fmt])
-        syn[fmt] = {
-            "pages": int(m.sum()),
-            "roc_auc": _auc(y[m], p[m]),
-            "tpr": float(np.mean(p[m & (y == 1)] >= t)) if (m & (y == 1)).any() else None,
-            "fpr": float(np.mean(p[m & (y == 0)] >= t)) if (m & (y == 0)).any() else None,
-        }
-    out["synthetic_template_pages"] = syn
-
-    # Reference seeds, with reasons.
-    detector = Detector(model)
-    seeds = []
-    for row in load_rows(corpus_dir, files=["seeds.jsonl.gz"]):
+    out["genuine_html"] = genuine_report(sets["genuine_html"], t, rounds)
+    out["genuine_text"] = genuine_report(sets["genuine_text"], t, rounds)
+    l2r = sets["l2r"]
+    out["l2r"] = labelled_report(l2r, t, rounds, out["calibration_prior"])
+    out["l2r"]["by_genre"] = _by(l2r, lambda i: l2r.table.genre[i])
+    out["l2r"]["by_generator"] = {
+        g: _by(l2r.subset([x in (g, "human") for x in l2r.table.generator]), lambda i: "all")["all"]
+        for g in sorted(set(l2r.table.generator) - {"human"})
+    }
+    syn = sets["synthetic"]
+    out["synthetic"] = {
+        fmt: labelled_report(syn.subset([f == fmt for f in syn.table.fmt]), t, rounds, None) for fmt in ("html", "text")
+    }
+    out["seeds"] = []
+    for row in seed_rows:
         v = detector.score(row_to_page(row))
-        seeds.append(
+        out["seeds"].append(
             {
                 "id": row["id"],
                 "label": row["label"],
                 "probability": v.probability,
                 "predicted": v.label,
-                "reasons": [r.text for r in v.reasons],
+                "reasons": [f"{r.signal}: {r.text}" for r in v.reasons],
             }
         )
-    out["seeds"] = seeds
+    out["errors"] = {
+        "genuine_html": worst_errors(sets["genuine_html"], rows_by_id, detector, t),
+        "l2r": worst_errors(l2r, rows_by_id, detector, t),
+    }
+    if train is not None:
+        out["baselines"] = {
+            "l2r": comparison(l2r, rounds),
+            "genuine_html_at_matched_recall": matched_recall_fpr(sets["genuine_html"], l2r, t),
+            "genuine_text_at_matched_recall": matched_recall_fpr(sets["genuine_text"], l2r, t),
+        }
+        out.update(refitted_splits(train, l2r.table, SEED, rounds, workers))
+    out["figures"] = headline_figures(out)
+    out["seconds"] = round(time.time() - started, 1)
+    out["_sets"] = sets  # the scores, for the plots; not written to eval.json
     return out
 
 
-def render_markdown(res: dict[str, Any]) -> str:
-    t = res["threshold"]
-    g = res["genuine_pages"]
-    lines = [
-        "# Evaluation",
-        "",
-        f"Model `{res['model_version']}`, threshold {t:.3f}, corpus sha256 `{res['corpus_sha256'][:16]}`.",
-        "Held-out rows only (split `test`); synthetic pages are reported apart and never in a real figure.",
-        "",
-        "## Genuine pages (false positives at the shipped threshold)",
-        "",
-        "| set | pages | false positives | FPR |",
-        "|---|---:|---:|---:|",
-    ]
-    for fmt, name in (
-        ("html", "genuine HTML, whole HTML path"),
-        ("text", "same pages as plain-text renderings"),
-    ):
-        lines.append(f"| {name} | {g[fmt]['pages']} | {g[fmt]['false_positives']} | {g[fmt]['fpr']:.2%} |")
-    lines += ["", "| HTML pages by group | pages | FPR |", "|---|---:|---:|"]
-    lines += [f"| {k} | {v['pages']} | {v['fpr']:.2%} |" for k, v in g["html_by_group"].items()]
-    hm = res["human_vs_machine"]
-    lines += [
-        "",
-        "## Human vs machine text (held-out l2r pairs)",
-        "",
-        f"ROC-AUC overall {hm['roc_auc']:.3f} on {hm['texts']} texts; at the threshold: "
-        f"{hm['tpr_machine_at_threshold']:.1%} of machine texts flagged, "
-        f"{hm['fpr_human_at_threshold']:.1%} of human texts.",
-        "",
-        "| genre | texts | ROC-AUC |",
-        "|---|---:|---:|",
-    ]
-    lines += [f"| {k} | {v['texts']} | {v['roc_auc']:.3f} |" for k, v in hm["by_genre"].items()]
-    lines += ["", "| generator (vs human) | ROC-AUC |", "|---|---:|"]
-    lines += [f"| {k} | {v['roc_auc']:.3f} |" for k, v in hm["by_generator"].items()]
-    s = res["synthetic_template_pages"]
-    lines += [
-        "",
-        "## Synthetic template pages (synthetic: not a real-world figure)",
-        "",
-        "| format | pages | ROC-AUC | TPR | FPR |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for fmt in ("html", "text"):
-        v = s[fmt]
-        lines.append(f"| {fmt} | {v['pages']} | {_f(v['roc_auc'])} | {_f(v['tpr'], '.1%')} | {_f(v['fpr'], '.1%')} |")
-    lines += [
-        "",
-        "## Reference seeds",
-        "",
-        "| seed | label | probability | predicted | top reasons |",
-        "|---|---|---:|---|---|",
-    ]
-    for sd in res["seeds"]:
-        reasons = "; ".join(sd["reasons"][:3]).replace("|", "/")
-        lines.append(
-            f"| {sd['id']} | {'farm' if sd['label'] else 'genuine'} | {_f(sd['probability'])} "
-            f"| {sd['predicted']} | {reasons} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _f(x: float | None, spec: str = ".3f") -> str:
-    return "n/a" if x is None else format(x, spec)
-
-
-def headline(res: dict[str, Any]) -> dict[str, Any]:
-    """The figures recorded in the model card."""
+def headline_figures(res: dict[str, Any]) -> dict[str, float | None]:
+    """The figures the gate holds and the model card records."""
+    farm = [s["probability"] for s in res["seeds"] if s["label"] == 1]
+    genuine = [s["probability"] for s in res["seeds"] if s["label"] == 0]
     return {
-        "genuine_html_fpr": res["genuine_pages"]["html"]["fpr"],
-        "genuine_text_rendering_fpr": res["genuine_pages"]["text"]["fpr"],
-        "l2r_roc_auc": res["human_vs_machine"]["roc_auc"],
-        "l2r_roc_auc_by_genre": {k: v["roc_auc"] for k, v in res["human_vs_machine"]["by_genre"].items()},
-        "synthetic_roc_auc": res["synthetic_template_pages"]["roc_auc"],
-        "seeds": {s["id"]: s["probability"] for s in res["seeds"]},
+        "genuine_html.fpr": res["genuine_html"]["fpr"]["value"],
+        "genuine_html.ece": res["genuine_html"]["ece"]["value"],
+        "l2r.roc_auc": res["l2r"]["roc_auc"]["value"],
+        "l2r.tpr_at_1pct_fpr": res["l2r"]["tpr_at_1pct_fpr"]["value"],
+        "l2r.ece_at_prior": res["l2r"]["ece_at_prior"]["value"],
+        "seeds.min_farm_probability": min(farm) if farm and None not in farm else None,
+        "seeds.max_genuine_probability": max(genuine) if genuine and None not in genuine else None,
     }
 
 
-def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
-    """Add the headline figures to ``model.json``'s card and write ``MODEL_CARD.md`` beside it."""
-    params = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
-    params["card"]["metrics"] = headline(res)
-    (model_dir / "model.json").write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    card = params["card"]
-    lines = [
-        f"# Model card: `{card['model_version']}`",
-        "",
-        "Logistic regression over the detector's named signals plus a hashed word n-gram text model, "
-        "isotonic calibration. Saved as JSON + NumPy arrays (loading never executes code).",
-        "",
-        f"- feature set: `{card['feature_set']}`",
-        f"- threshold: {card['threshold']} ({card['threshold_rule']})",
-        f"- calibration: {card['calibration']}",
-        f"- training data: corpus sha256 `{card['training_data']['corpus_sha256']}`, split `train`, "
-        f"{card['training_data']['variants']} rows/variants",
-        f"- seed: {card['seed']}; hyperparameters: {card['hyperparameters']}",
-        f"- libraries: {', '.join(f'{k} {v}' for k, v in card['libraries'].items())}",
-        "",
-        "## Evaluation (held-out split; see reports/eval.md)",
-        "",
-        render_markdown(res).split("\n", 2)[2],
-    ]
-    (model_dir / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
+def _plots(res: dict[str, Any], sets: dict[str, TestSet], reports: Path) -> dict[str, str]:
+    from detector import report
+
+    figures = reports / report.FIGURES_DIR
+    l2r, syn = sets["l2r"], sets["synthetic"]
+    curves = {
+        "held-out l2r": {k: (l2r.y, v) for k, v in l2r.scores.items() if not k.startswith("only:")},
+        "synthetic pages (synthetic)": {"detector": (syn.y, syn.scores["detector"])},
+    }
+    prior = res["calibration_prior"]
+    diagrams = {
+        f"held-out l2r, reweighted to {prior:.0%} machine": metrics.reliability(
+            l2r.y, l2r.scores["detector"], metrics.prevalence_weights(l2r.y, prior)
+        ),
+        "genuine HTML pages": metrics.reliability(sets["genuine_html"].y, sets["genuine_html"].scores["detector"]),
+        "synthetic pages (synthetic)": metrics.reliability(syn.y, syn.scores["detector"]),
+    }
+    return {**report.plot_curves(curves, figures), **report.plot_reliability(diagrams, figures)}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from detector import report
+
     parser = argparse.ArgumentParser(prog="python -m detector.evaluate", description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=default_corpus_dir())
     parser.add_argument("--model", type=Path, default=default_model_dir())
     parser.add_argument("--reports", type=Path, default=REPORTS)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--update-card", action="store_true", help="write the figures into the model card")
+    parser.add_argument("--fast", action="store_true", help="no baselines, ablation or refitted splits (CI's gate)")
+    parser.add_argument("--update-card", action="store_true", help="write the headline figures into the model card")
+    parser.add_argument("--pin", action="store_true", help="re-pin the gate's floors to this run's figures")
+    parser.add_argument("--allow-lower", action="store_true", help="with --pin: allow a floor to move the bad way")
+    parser.add_argument("--no-gate", action="store_true", help="report only; do not fail on the floors")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    res = evaluate(args.model, args.corpus, workers=args.workers)
+    try:
+        return _run(args, report)
+    except (DetectorError, FileNotFoundError) as exc:
+        print(f"evaluate: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, report: Any) -> int:
+    res = evaluate(args.model, args.corpus, workers=args.workers, fast=args.fast)
+    floors_path = args.reports / FLOORS_FILE
+    floors = gate.load_floors(floors_path)
+    if args.pin:
+        floors = gate.pin(res["figures"], res["corpus_sha256"], floors, allow_lower=args.allow_lower)
+        gate.write_floors(floors_path, floors)
+    problems = gate.check(res["figures"], res["corpus_sha256"], floors)
+    gate_lines = ["| figure | value | floor | noise margin | |", "|---|---:|---:|---:|---|"]
+    for name, spec in (floors or {}).get("figures", {}).items():
+        value = res["figures"].get(name)
+        bad = any(p.startswith(name + " ") for p in problems)
+        gate_lines.append(
+            f"| {name} | {report._f(value, '.4f')} | {spec['floor']:.4f} | {spec['margin']:.4f} "
+            f"| {'**FAIL**' if bad else 'ok'} |"
+        )
+    gate_lines += ["", *(f"- {p}" for p in problems)] if problems else ["", "All figures hold their floors."]
+    res["gate"] = {"passed": not problems, "problems": problems}
     args.reports.mkdir(parents=True, exist_ok=True)
-    md = render_markdown(res)
-    (args.reports / "eval.md").write_text(md, encoding="utf-8")
-    (args.reports / "eval.json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    if not args.fast:
+        res["plots"] = _plots(res, res["_sets"], args.reports)
+    md = report.render_markdown(res, gate_lines)
+    name = "eval_fast" if args.fast else "eval"
+    (args.reports / f"{name}.md").write_text(md, encoding="utf-8")
+    (args.reports / f"{name}.json").write_text(json.dumps(_jsonable(res), indent=1) + "\n", encoding="utf-8")
     if args.update_card:
-        write_model_card(args.model, res)
-    print(md)
+        report.write_model_card(args.model, res)
+    print("\n".join(report.summary_table(res)))
+    print(f"\nreport: {args.reports / (name + '.md')}")
+    if problems and not args.no_gate:
+        print("\nevaluation gate FAILED:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        return 1
+    print("evaluation gate passed" if floors else "no floors pinned", file=sys.stderr)
     return 0
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items() if not k.startswith("_")}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
 
 
 if __name__ == "__main__":

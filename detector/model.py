@@ -5,7 +5,7 @@ Two parts, both fitted with scikit-learn (see ``detector.train``):
 * a **text model**: hashed word n-grams -> logistic regression, trained only on human/machine pairs of
   the same texts (l2r rewrites), so it can learn how machines write but not what pages are about;
 * the **page model**: standardised signal values and the text model's logit -> logistic regression,
-  then isotonic calibration fitted on out-of-fold predictions.
+  then Platt scaling (a logistic curve) fitted on out-of-fold decisions.
 
 A linear page model keeps every decision explainable: each feature's contribution is its coefficient
 times its standardised value, and the reasons of a verdict are the signals that contributed most.
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from detector.errors import ModelLoadError
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 4  # bump when the saved parameters or their meaning change
 TEXT_FEATURE = "text_model.logit"
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
@@ -41,61 +39,19 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "models" / "default"
 
 
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-_BIGRAM_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd 64-bit constant (2^64 / golden ratio): mixes the pair
-
-
-def hashed_ngrams(texts: list[str], n_features: int) -> Any:
-    """Binary word 1-2-gram presence vectors (CSR, float32, not normalised), by the hashing trick.
-
-    Tokens are lower-cased words and single punctuation marks. A token hashes to the CRC-32 of its UTF-8
-    bytes, a bigram to a mix of its two tokens' hashes, both modulo ``n_features``; a bucket is 1 when
-    any n-gram falls in it. Stateless and deterministic across processes and platforms (unlike Python's
-    ``hash``), and faster than scikit-learn's ``HashingVectorizer`` because a page's distinct tokens are
-    hashed once each and its bigrams by array arithmetic.
-    """
-    from scipy.sparse import csr_matrix
-
-    rows: list[np.ndarray] = []
-    for text in texts:
-        tokens = _TOKEN_RE.findall(text.lower())
-        index: dict[str, int] = {}
-        positions = [index.setdefault(t, len(index)) for t in tokens]
-        unique = np.fromiter(
-            (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in index), dtype=np.uint64, count=len(index)
-        )
-        h = unique[np.asarray(positions, dtype=np.intp)]
-        rows.append(np.concatenate([h, (h[:-1] * _BIGRAM_MIX) ^ h[1:]]) % np.uint64(n_features))
-    row_ids = np.repeat(np.arange(len(texts)), [len(r) for r in rows])
-    cols = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
-    X = csr_matrix((np.ones(len(cols), dtype=np.float32), (row_ids, cols)), shape=(len(texts), n_features))
-    X.sum_duplicates()
-    X.data[:] = 1.0  # presence, not counts: less sensitive to length and repetition
-    return X
-
-
-def idf_weights(X: Any) -> np.ndarray:
-    """Smoothed inverse document frequency per column, as scikit-learn's ``TfidfTransformer``."""
-    n = X.shape[0]
-    df = np.bincount(X.indices, minlength=X.shape[1])
-    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-
-
 @dataclass
 class TextModel:
-    """Hashed word 1-2-gram presence, IDF-weighted and L2-normalised, and a linear model over it."""
+    """A linear model over the page prose's IDF-weighted word and byte n-grams (``detector.textfeatures``)."""
 
-    coef: np.ndarray
+    coef: np.ndarray  # WORD_BUCKETS + BYTE_BUCKETS weights
     intercept: float
-    idf: np.ndarray
-    n_features: int = 2**18
+    idf_words: np.ndarray
+    idf_bytes: np.ndarray
 
     def features(self, texts: list[str]) -> Any:
-        from sklearn.preprocessing import normalize
+        from detector.textfeatures import raw_blocks, weighted
 
-        X = hashed_ngrams(texts, self.n_features)
-        X.data *= self.idf[X.indices]
-        return normalize(X, norm="l2", copy=False)
+        return weighted(raw_blocks(texts), (self.idf_words, self.idf_bytes))
 
     def decision(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -112,8 +68,8 @@ class PageModel:
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
-    calib_x: np.ndarray
-    calib_y: np.ndarray
+    calib_slope: float
+    calib_intercept: float
     threshold: float
     feature_set: str
     text_model: TextModel | None = None
@@ -131,7 +87,9 @@ class PageModel:
         return self.standardize(X) @ self.coef + self.intercept
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
-        return np.clip(np.interp(decision, self.calib_x, self.calib_y), 0.0, 1.0)
+        """Platt scaling: strictly increasing, so the probabilities rank pages exactly as the decisions do."""
+        z = np.clip(self.calib_slope * decision + self.calib_intercept, -500.0, 500.0)
+        return 1.0 / (1.0 + np.exp(-z))
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         return self.calibrate(self.decision(X))
@@ -165,25 +123,23 @@ class PageModel:
             "mean": self.mean,
             "scale": self.scale,
             "coef": self.coef,
-            "calib_x": self.calib_x,
-            "calib_y": self.calib_y,
         }
         params: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "feature_set": self.feature_set,
             "feature_names": self.feature_names,
             "intercept": self.intercept,
+            "calib_slope": self.calib_slope,
+            "calib_intercept": self.calib_intercept,
             "threshold": self.threshold,
             "text_model": None,
             "card": self.card,
         }
         if self.text_model is not None:
             arrays["text_coef"] = self.text_model.coef.astype(np.float32)
-            arrays["text_idf"] = self.text_model.idf.astype(np.float32)
-            params["text_model"] = {
-                "intercept": self.text_model.intercept,
-                "n_features": self.text_model.n_features,
-            }
+            arrays["text_idf_words"] = self.text_model.idf_words.astype(np.float32)
+            arrays["text_idf_bytes"] = self.text_model.idf_bytes.astype(np.float32)
+            params["text_model"] = {"intercept": self.text_model.intercept}
         # numpy's stub types **kwds as if a key could be its allow_pickle flag; ours are array names.
         np.savez_compressed(out / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
         (out / MODEL_FILE).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -224,9 +180,9 @@ class PageModel:
             tm = params["text_model"]
             text_model = TextModel(
                 coef=arrays["text_coef"],
-                idf=arrays["text_idf"],
                 intercept=float(tm["intercept"]),
-                n_features=int(tm["n_features"]),
+                idf_words=arrays["text_idf_words"],
+                idf_bytes=arrays["text_idf_bytes"],
             )
         try:
             return cls(
@@ -235,8 +191,8 @@ class PageModel:
                 scale=arrays["scale"],
                 coef=arrays["coef"],
                 intercept=float(params["intercept"]),
-                calib_x=arrays["calib_x"],
-                calib_y=arrays["calib_y"],
+                calib_slope=float(params["calib_slope"]),
+                calib_intercept=float(params["calib_intercept"]),
                 threshold=float(params["threshold"]),
                 feature_set=params["feature_set"],
                 text_model=text_model,

@@ -799,8 +799,17 @@ def test_bad_output_options(tmp_path: Path) -> None:
         open_writer(tmp_path / "v.csv", fmt="xml")
     with pytest.raises(ConfigError, match="file path"):
         open_writer("-", fmt="parquet")
+    (tmp_path / "a-file").write_text("x")
     with pytest.raises(ConfigError, match="cannot write"):
-        open_writer(tmp_path / "missing-folder" / "v.jsonl")
+        open_writer(tmp_path / "a-file" / "v.jsonl")  # its folder would be a file
+
+
+@pytest.mark.parametrize("name", ["v.jsonl", "v.csv", "v.parquet"])
+def test_missing_output_folder_is_created(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "new" / "deeper" / name
+    with open_writer(path) as out:
+        out.write(_row(0))
+    assert path.stat().st_size > 0
 
 
 def test_write_after_close(tmp_path: Path) -> None:

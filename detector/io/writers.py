@@ -171,6 +171,7 @@ def _open_text(path: str, gz: bool, newline: str) -> IO[str]:
         ConfigError: the file cannot be created.
     """
     try:
+        _make_parent(path)
         if gz:
             return gzip.open(path, "wt", encoding="utf-8", newline=newline)
         return open(path, "w", encoding="utf-8", newline=newline)
@@ -398,7 +399,15 @@ def _import_pyarrow() -> tuple[Any, Any]:
     return pyarrow, pyarrow.parquet
 
 
+def _make_parent(path: str) -> None:
+    """Create the output file's folder when it is missing (``-o out/verdicts.jsonl`` on a fresh clone)."""
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+
+
 def _create_binary(path: str) -> IO[bytes]:
+    _make_parent(path)
     return open(path, "wb")
 
 

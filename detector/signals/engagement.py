@@ -18,32 +18,42 @@ from __future__ import annotations
 import re
 
 from detector.signals.base import Signal
+from detector.textutil import starting_with
 from detector.types import Cleaned, Evidence, SignalResult
 
 COMMENT_BAIT_RE = re.compile(
-    r"(?:share|tell us|let us know|leave|drop|post|add)\b[^.!?\n]{0,40}\b(?:thoughts?|views?|viewpoints?|"
-    r"opinions?|experiences?|comments?|perspectives?|insights?|take)\b[^.!?\n]{0,40}\b(?:below|comments?|"
-    r"section)|"
-    r"\b(?:in|into) the comments?(?: section)?(?: below)?[!.]|"
-    r"\bcomments? (?:below|section)\b|"
-    r"\bwhat (?:are|is) your (?:thoughts?|take|opinion|view)\b|"
-    r"\bwhat do you think\b|"
-    r"\b(?:join|continue) the (?:conversation|discussion)\b|"
-    r"\bwe(?:'d| would) love to hear\b|"
-    r"\bsound off\b|"
-    r"\blet us know what you think\b",
+    starting_with(
+        "stldpaicwj",
+        r"(?:share|tell us|let us know|leave|drop|post|add)\b[^.!?\n]{0,40}\b(?:thoughts?|views?|viewpoints?|"
+        r"opinions?|experiences?|comments?|perspectives?|insights?|take)\b[^.!?\n]{0,40}\b(?:below|comments?|"
+        r"section)|"
+        r"\b(?:in|into) the comments?(?: section)?(?: below)?[!.]|"
+        r"\bcomments? (?:below|section)\b|"
+        r"\bwhat (?:are|is) your (?:thoughts?|take|opinion|view)\b|"
+        r"\bwhat do you think\b|"
+        r"\b(?:join|continue) the (?:conversation|discussion)\b|"
+        r"\bwe(?:'d| would) love to hear\b|"
+        r"\bsound off\b|"
+        r"\blet us know what you think\b",
+    ),
     re.IGNORECASE,
 )
 SHARE_BAIT_RE = re.compile(
-    r"\b(?:share (?:this|it) (?:article|story|post|page|guide)?\s*(?:with|on|if)\b|"
-    r"(?:please|do) share (?:it|this)\b|"
-    r"don'?t forget to (?:share|like)\b|like and share\b|click the share button|spread the word\b|"
-    r"share (?:it|this(?: (?:article|story|post))?) (?:with (?:your )?(?:friends|others|someone)|on social media))",
+    starting_with(
+        "spdlc",
+        r"\b(?:share (?:this|it) (?:article|story|post|page|guide)?\s*(?:with|on|if)\b|"
+        r"(?:please|do) share (?:it|this)\b|"
+        r"don'?t forget to (?:share|like)\b|like and share\b|click the share button|spread the word\b|"
+        r"share (?:it|this(?: (?:article|story|post))?) (?:with (?:your )?(?:friends|others|someone)|on social media))",
+    ),
     re.IGNORECASE,
 )
 _CHROME_RE = re.compile(
-    r"\b(?:(?:follow|join|find|connect with|like) us on\b|join us on social|follow us\b|"
-    r"subscribe to (?:our|the) (?:newsletter|channel|podcast|feed)|sign up for (?:our|the) newsletter)",
+    starting_with(
+        "fjcls",
+        r"\b(?:(?:follow|join|find|connect with|like) us on\b|join us on social|follow us\b|"
+        r"subscribe to (?:our|the) (?:newsletter|channel|podcast|feed)|sign up for (?:our|the) newsletter)",
+    ),
     re.IGNORECASE,
 )
 #: Every branch of COMMENT_BAIT_RE contains one of these: a substring test first keeps the pattern, which
@@ -68,9 +78,11 @@ MAX_BAIT_CHARS = 600  # bait is a line of its own; a long paragraph mentioning c
 
 def is_comment_bait(text: str) -> bool:
     """Whether a block asks readers to comment ("Share your thoughts in the comments below!")."""
-    if len(text) > MAX_BAIT_CHARS:
-        return False
-    low = text.lower()
+    return len(text) <= MAX_BAIT_CHARS and _asks_to_comment(text, text.lower())
+
+
+def _asks_to_comment(text: str, low: str) -> bool:
+    """:func:`is_comment_bait` for a block of at most ``MAX_BAIT_CHARS``, lower-cased as ``low``."""
     return any(w in low for w in BAIT_WORDS) and COMMENT_BAIT_RE.search(text) is not None
 
 
@@ -86,22 +98,20 @@ def compute(doc: Cleaned) -> SignalResult:
     share: list[tuple[int, int, str]] = []
     chrome = 0
     reader_q = 0
-    last_body = max((i for i, b in enumerate(doc.blocks) if b.kind == "paragraph"), default=-1)
-    bait_before_end = False
+    bait_at: list[int] = []  # block numbers of the bait lines
     for i, b in enumerate(doc.blocks):
         if b.kind in ("table_row", "code") or len(b.text) > MAX_BAIT_CHARS:
             continue
         low = b.text.lower()
         bait = False
-        if is_comment_bait(b.text):
+        if _asks_to_comment(b.text, low):
             comment.append((b.start, b.end, b.text))
             bait = True
         elif ("share" in low or "spread" in low or "like" in low) and SHARE_BAIT_RE.search(b.text):
             share.append((b.start, b.end, b.text))
             bait = True
         if bait:
-            # Bait in the middle of a page means a second article follows it (stitched pages).
-            bait_before_end = bait_before_end or i < last_body - 2
+            bait_at.append(i)
         elif len(b.text) <= MAX_CHROME_CHARS and ("us" in low or "subscribe" in low or "sign up" in low):
             chrome += bool(_CHROME_RE.search(b.text))
         if (
@@ -112,6 +122,11 @@ def compute(doc: Cleaned) -> SignalResult:
             and (_READER_QUESTION_RE.search(b.text))
         ):
             reader_q += 1
+    # Bait in the middle of a page means a second article follows it (stitched pages).
+    bait_before_end = False
+    if bait_at:  # (the last paragraph is looked for only on a page with bait)
+        last_body = max((i for i, b in enumerate(doc.blocks) if b.kind == "paragraph"), default=-1)
+        bait_before_end = bait_at[0] < last_body - 2
     values = {
         "comment_bait": min(len(comment), CAP) / CAP,
         "share_bait": min(len(share), CAP) / CAP,

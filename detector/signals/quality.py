@@ -25,7 +25,7 @@ paragraphs); they are page-quality baselines, and they catch templated, repetiti
 from __future__ import annotations
 
 import re
-from itertools import filterfalse
+from itertools import filterfalse, repeat
 
 import numpy as np
 
@@ -75,6 +75,9 @@ _C4_PREFILTER = (
     "avascript", "AVASCRIPT", "orem", "OREM", "ookie", "OOKIE",
     "acy polic", "acy Polic", "ACY POLIC", "erms of", "erms Of", "ERMS OF",
 )  # fmt: skip
+# The same lower-cased: a phrase in the text is in the lower-cased text lower-cased, so a lower-cased text
+# without these five has none of the twelve.
+_C4_PREFILTER_LOWER = tuple(dict.fromkeys(p.lower() for p in _C4_PREFILTER))
 C4_CITATION_RE = re.compile(r"\[\d*\]|\[edit\]|\[citation needed\]", re.IGNORECASE)
 
 # FineWeb: Penedo et al. 2024, §3 (custom heuristic filters); datatrove FineWebQualityFilter defaults.
@@ -166,8 +169,15 @@ def _clip01(x: float) -> float:
 # ----------------------------------------------------------------------------------------------------
 
 
+def _count_ending(lines: list[str], suffixes: tuple[str, ...]) -> int:
+    """How many of ``lines`` end with one of ``suffixes`` (counted in C, without a Python-level loop)."""
+    return sum(map(str.endswith, lines, repeat(suffixes)))
+
+
 def _duplicates(items: list[str]) -> tuple[int, int, list[int]]:
     """Gopher's ``find_duplicates``: count and total length of the non-first copies, and their indices."""
+    if len(set(items)) == len(items):  # no duplicates, the usual case: settled by one set built in C
+        return 0, 0, []
     seen: set[str] = set()
     n_dup = chars = 0
     where: list[int] = []
@@ -211,21 +221,22 @@ def _ngram_stats(x: np.ndarray, lens: np.ndarray) -> tuple[dict[int, float], dic
         keys = np.sort((hc & _HASH_BITS) | pos)
         hk = keys & _HASH_BITS
         same = hk[1:] == hk[:-1]
-        later = np.concatenate(([False], same))  # equal to the previous key: a repeat of an earlier n-gram
-        member = later | np.concatenate((same, [False]))
         if not same.any():
             break
+        later = np.concatenate(([False], same))  # equal to the previous key: a repeat of an earlier n-gram
+        member = later | np.concatenate((same, [False]))
         pos = keys & _POS_BITS
         if n in top:
             # The most common n-gram; among equally common ones the longest, then the earliest, so that
             # the choice does not depend on hash order.
             heads = np.flatnonzero(~later)
-            sizes = np.diff(np.append(heads, len(keys)))
-            tied = heads[sizes == sizes.max()]
+            sizes = np.concatenate((heads[1:], [len(keys)])) - heads
+            most = sizes.max()
+            tied = heads[sizes == most]
             firsts = pos[tied].astype(np.int64)
             gram_chars = cum[firsts + n] - cum[firsts]
             k = int(np.argmax(gram_chars * (n_words + 1) - firsts))
-            top[n] = _clip01(float(gram_chars[k]) * int(sizes.max()) / total)
+            top[n] = _clip01(float(gram_chars[k]) * int(most) / total)
             if best is None or top[n] > best[0]:
                 best = (top[n], int(firsts[k]), n)
         if n >= _MIN_DUP_N:
@@ -307,7 +318,7 @@ def compute(doc: Cleaned) -> SignalResult:
         gopher_fails.append(f"{n_stop} of the 8 English stop words (needs {GOPHER_MIN_STOP_WORDS})")
     if n_lines:
         n_bullet = sum(b.kind == "list_item" or b.text.startswith(_BULLETS) for b in blocks)
-        n_ellipsis = sum(line.endswith(("...", "…")) for line in lines)
+        n_ellipsis = _count_ending(lines, ("...", "…"))
         values["gopher_bullet_line_frac"] = n_bullet / n_lines
         values["gopher_ellipsis_line_frac"] = n_ellipsis / n_lines
         if values["gopher_bullet_line_frac"] > GOPHER_MAX_BULLET_LINES:
@@ -318,8 +329,12 @@ def compute(doc: Cleaned) -> SignalResult:
     # --- Gopher repetition ---------------------------------------------------------------------------
     text_chars = max(len(text), 1)
     n_dup_lines, dup_line_chars, dup_line_idx = _duplicates(lines)
-    paras = [g[0].text if len(g) == 1 else "\n".join([b.text for b in g]) for g in _paragraphs(blocks)]
-    n_dup_paras, dup_para_chars, _ = _duplicates(paras)
+    groups = _paragraphs(blocks)
+    if len(groups) == n_lines:  # no run of list items or table rows: the paragraphs are the lines
+        paras, n_dup_paras, dup_para_chars = lines, n_dup_lines, dup_line_chars
+    else:
+        paras = [g[0].text if len(g) == 1 else "\n".join([b.text for b in g]) for g in groups]
+        n_dup_paras, dup_para_chars, _ = _duplicates(paras)
     if n_lines:
         values["gopher_dup_line_frac"] = n_dup_lines / n_lines
         values["gopher_dup_para_frac"] = n_dup_paras / len(paras)
@@ -351,9 +366,12 @@ def compute(doc: Cleaned) -> SignalResult:
     kept: list[str] = []
     lorem = curly = False
     no_punct: list[Block] = []
-    # Lower-casing the page costs more than the rest of the C4 checks: look for the phrases' tails in
-    # their usual spellings first (a superset of the pages that contain them).
-    lower_text = text.lower() if any(p in text for p in _C4_PREFILTER) else ""
+    # The C4 phrases are looked for only on pages with the phrases' tails in their usual spellings (a
+    # superset of the pages that contain them). Five scans of the lower-cased page rule out most pages,
+    # faster than twelve scans of the page for the spellings.
+    lowered = text.lower()
+    prefiltered = any(p in lowered for p in _C4_PREFILTER_LOWER) and any(p in text for p in _C4_PREFILTER)
+    lower_text = lowered if prefiltered else ""
     scan_js = "javascript" in lower_text
     scan_policy = any(p in lower_text for p in C4_POLICY)
     scan_lorem = "lorem ipsum" in lower_text
@@ -420,7 +438,7 @@ def compute(doc: Cleaned) -> SignalResult:
     # --- FineWeb -------------------------------------------------------------------------------------
     fw_fails: list[str] = []
     if n_lines:
-        values["fineweb_line_punct_frac"] = sum(line.endswith(FINEWEB_STOP_CHARS) for line in lines) / n_lines
+        values["fineweb_line_punct_frac"] = _count_ending(lines, FINEWEB_STOP_CHARS) / n_lines
         values["fineweb_short_line_frac"] = sum(len(line) <= FINEWEB_SHORT_LINE_CHARS for line in lines) / n_lines
         values["fineweb_dup_line_char_frac"] = _clip01(dup_line_chars / max(sum(map(len, lines)), 1))
         # datatrove divides by nltk tokens (punctuation included); words here exclude punctuation.

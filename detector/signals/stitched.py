@@ -22,17 +22,18 @@ import math
 import operator
 import re
 from collections import Counter
-from itertools import chain
+from itertools import accumulate, chain
 
 from detector.signals.base import Signal
 from detector.signals.engagement import is_comment_bait
-from detector.textutil import STOPWORDS, words
+from detector.textutil import BMP_WORD_CHARS, STOPWORDS, is_bmp, words
 from detector.types import Block, Cleaned, Evidence, SignalResult
 
 # Content-word stems: the first five characters of each word of 3+, so "discussed" and "discussion"
 # meet; function words are dropped by their stems afterwards (this also drops words starting with one,
 # such as "underline", a small loss for a single regex pass, which is what keeps this signal fast).
 _STEM_RE = re.compile(r"(\w{3,5})\w*+")
+_BMP_STEM_RE = re.compile(rf"([{BMP_WORD_CHARS}]{{3,5}})[{BMP_WORD_CHARS}]*+")  # the same, written out (see is_bmp)
 STOP_STEMS = frozenset(w[:5] for w in STOPWORDS if len(w) >= 3)
 _NUMBERED_RE = re.compile(r"^\W*\d")
 
@@ -107,6 +108,24 @@ def _bag(token_lists: list[list[str]]) -> Counter[str]:
     return bag
 
 
+def _bag_and_norm(token_lists: list[list[str]]) -> tuple[Counter[str], float]:
+    bag = _bag(token_lists)
+    return bag, _norm(bag)
+
+
+def _section_stems(text: str, blocks: list[Block], firsts: list[int]) -> list[list[str]]:
+    """The content-word stems of each section, the section starting at block ``firsts[j]``."""
+    ends = [blocks[j].start for j in firsts[1:]] + [len(text)]
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        stem_re = _BMP_STEM_RE if is_bmp(lowered) else _STEM_RE
+        return [stem_re.findall(lowered, blocks[a].start, z) for a, z in zip(firsts, ends, strict=True)]
+    # lower() changed the length (a dotted capital I): lower-case after the match instead
+    return [
+        " ".join(_STEM_RE.findall(text, blocks[a].start, z)).lower().split() for a, z in zip(firsts, ends, strict=True)
+    ]
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -150,6 +169,24 @@ def _is_dateline(b: Block) -> bool:
     return m is not None and len(words(b.text[m.end() :])) >= DATELINE_MIN_WORDS
 
 
+def _datelines(blocks: list[Block], run_before: list[int]) -> list[Block]:
+    """The paragraphs that open an article with a dateline.
+
+    A run of "NAME – description" paragraphs is a list of entries, not article openings (a dateline
+    paragraph right after another one is skipped); two openings closer than an article's length are one
+    article.
+    """
+    found = [i for i, b in enumerate(blocks) if b.kind == "paragraph" and _is_dateline(b)]
+    datelines: list[Block] = []
+    last_dateline = -MIN_PART_WORDS
+    for k, i in enumerate(found):
+        after_dateline = k > 0 and found[k - 1] == i - 1
+        if not after_dateline and run_before[i] - last_dateline >= MIN_PART_WORDS:
+            datelines.append(blocks[i])
+            last_dateline = run_before[i]
+    return datelines
+
+
 def _quote(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -161,34 +198,18 @@ def compute(doc: Cleaned) -> SignalResult:
     if not blocks:
         return SignalResult(values=dict.fromkeys(KEYS, 0.0) | {"part_similarity": 1.0})
 
-    # Running-text words before each block, and datelines.
-    run_before: list[int] = []
-    total_words = 0
-    datelines: list[Block] = []
-    last_dateline = -MIN_PART_WORDS
-    prev_was_dateline = False
-    for b in blocks:
-        run_before.append(total_words)
-        if b.kind not in RUNNING:
-            prev_was_dateline = False
-            continue
-        is_dateline = b.kind == "paragraph" and _is_dateline(b)
-        # A run of "NAME – description" paragraphs is a list of entries, not article openings; two
-        # openings closer than an article's length are one article.
-        if is_dateline and not prev_was_dateline and total_words - last_dateline >= MIN_PART_WORDS:
-            datelines.append(b)
-            last_dateline = total_words
-        prev_was_dateline = is_dateline
-        total_words += b.text.count(" ") + 1
-    run_before.append(total_words)
+    # Running-text words before each block (run_before[-1]: after the last one), and datelines.
+    run_before = list(accumulate((b.text.count(" ") + 1 if b.kind in RUNNING else 0 for b in blocks), initial=0))
+    total_words = run_before[-1]
+    datelines = _datelines(blocks, run_before)
+    heading_idx = [i for i, b in enumerate(blocks) if b.kind == "heading"]
 
     # (a) title-like headings and restarts.
     title_like: list[int] = []
     restarts: list[int] = []
     seen: list[set[str]] = []  # word sets of the headings before the current one
-    for i, b in enumerate(blocks):
-        if b.kind != "heading":
-            continue
+    for i in heading_idx:
+        b = blocks[i]
         mine = set(b.text.lower().split())
         pos = b.start / n_chars
         if pos >= TOP_SHARE and _title_form(b) and not any(_jaccard(mine, w) >= SAME_HEADING for w in seen):
@@ -203,45 +224,35 @@ def compute(doc: Cleaned) -> SignalResult:
     split: int | None = restarts[0] if restarts else None
     if split is None:
         middle = total_words / 2
-        candidates = [
-            i
-            for i, b in enumerate(blocks)
-            if b.kind == "heading" and min(run_before[i], total_words - run_before[i]) >= MIN_PART_WORDS
-        ]
+        candidates = [i for i in heading_idx if min(run_before[i], total_words - run_before[i]) >= MIN_PART_WORDS]
         split = min(candidates, key=lambda i: abs(run_before[i] - middle), default=None)
 
     # (c) sections: spans of the text from one heading to the next, merged up to a minimum length, with
     # a forced break at the seam. One regex pass over each span gives its stems.
     firsts: list[int] = [0]
-    for i, b in enumerate(blocks):
-        if b.kind != "heading" or not i:
-            continue
-        if i == split or run_before[i] - run_before[firsts[-1]] >= MIN_SECTION_WORDS:
+    for i in heading_idx:
+        if i and (i == split or run_before[i] - run_before[firsts[-1]] >= MIN_SECTION_WORDS):
             firsts.append(i)
     if len(firsts) > 1 and total_words - run_before[firsts[-1]] < MIN_SECTION_WORDS and firsts[-1] != split:
         firsts.pop()
-    text = doc.text
-    ends = [blocks[j].start for j in firsts[1:]] + [len(text)]
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        tokens = [_STEM_RE.findall(lowered, blocks[a].start, z) for a, z in zip(firsts, ends, strict=True)]
-    else:  # lower() changed the length (a dotted capital I): lower-case after the match instead
-        tokens = [
-            " ".join(_STEM_RE.findall(text, blocks[a].start, z)).lower().split()
-            for a, z in zip(firsts, ends, strict=True)
-        ]
-    bags = [_bag([t]) for t in tokens]
-    norms = [_norm(bag) for bag in bags]
-    adjacent = [_cosine(bags[j], bags[j + 1], norms[j], norms[j + 1]) for j in range(len(bags) - 1)]
     max_break = 0.0
-    if len(adjacent) >= 2:
-        usual = sorted(adjacent)[len(adjacent) // 2]
-        max_break = max(0.0, usual - min(adjacent))
     part_similarity = 1.0
-    if split is not None and split in firsts:
-        k = firsts.index(split)
-        head, tail = _bag(tokens[:k]), _bag(tokens[k:])
-        part_similarity = _cosine(head, tail, _norm(head), _norm(tail))
+    # One section (most pages) leaves nothing to compare: no adjacent pair, and no seam, since a seam
+    # always starts a section of its own and is never block 0. The stems are then not read at all.
+    if len(firsts) > 1:
+        tokens = _section_stems(doc.text, blocks, firsts)
+        bags = [_bag([t]) for t in tokens]
+        norms = [_norm(bag) for bag in bags]
+        adjacent = [_cosine(bags[j], bags[j + 1], norms[j], norms[j + 1]) for j in range(len(bags) - 1)]
+        if len(adjacent) >= 2:
+            usual = sorted(adjacent)[len(adjacent) // 2]
+            max_break = max(0.0, usual - min(adjacent))
+        if split is not None and split in firsts:
+            k = firsts.index(split)
+            # A part of one section is that section's bag (the same counts), so it is not counted again.
+            head, head_norm = (bags[0], norms[0]) if k == 1 else _bag_and_norm(tokens[:k])
+            tail, tail_norm = (bags[-1], norms[-1]) if k == len(bags) - 1 else _bag_and_norm(tokens[k:])
+            part_similarity = _cosine(head, tail, head_norm, tail_norm)
 
     # (d) the second part restating the first part's title and lede.
     reintroduced = 0.0

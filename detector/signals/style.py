@@ -35,6 +35,7 @@ import re
 import zlib
 from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate, repeat
 
 import numpy as np
 
@@ -147,6 +148,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
 _PHRASE_RES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (tuple(a.split()), re.compile(p)) for a, p in _PHRASES
 )
+_PHRASE_ANCHORS = frozenset(a for anchors, _ in _PHRASE_RES for a in anchors)
 
 # Sentence-opening connectives that chat models overuse ([P]; on l2r 4% of sentences in the GPT-4o rewrites
 # open with one, 1% in the human texts).
@@ -204,8 +206,9 @@ def _per_k(count: int, n_words: int) -> float:
 def _mattr(tokens: list[str]) -> float:
     """Moving-average type-token ratio over windows of ``MATTR_WINDOW`` tokens (TTR when shorter).
 
-    Vectorised: a token is a new type in window [i, i + W) exactly when the window contains it and not
-    its previous occurrence, so it counts in the windows i from max(prev + 1, j - W + 1) to min(j, n - W).
+    Vectorised: each of the n - W + 1 windows holds W tokens, and a token is a new type in a window
+    unless its previous occurrence is in the window too, which happens in the windows i from
+    max(0, j - W + 1) to min(prev, n - W). The count is all (window, token) pairs less those.
     """
     tokens = tokens[:_MAX_MATTR_WORDS]
     n = len(tokens)
@@ -213,44 +216,33 @@ def _mattr(tokens: list[str]) -> float:
         return 0.0
     w = min(MATTR_WINDOW, n)
     h = np.fromiter(map(hash, tokens), dtype=np.int64, count=n).view(np.uint64)
-    pos = np.arange(n, dtype=np.uint64)
-    keys = np.sort((h & _HASH_BITS) | pos)  # equal tokens adjacent, each run in text order
+    keys = np.sort((h & _HASH_BITS) | np.arange(n, dtype=np.uint64))  # equal tokens adjacent, in text order
     hk = keys & _HASH_BITS
     at = (keys & _POS_BITS).astype(np.int64)
-    prev = np.full(n, -1, dtype=np.int64)
-    same = np.flatnonzero(hk[1:] == hk[:-1]) + 1
-    prev[at[same]] = at[same - 1]
-    j = np.arange(n, dtype=np.int64)
-    lo = np.maximum(prev + 1, j - w + 1)
-    hi = np.minimum(j, n - w)
-    counted = int(np.clip(hi - lo + 1, 0, None).sum())
-    return counted / ((n - w + 1) * w)
+    same = np.flatnonzero(hk[1:] == hk[:-1])
+    prev, j = at[same], at[same + 1]  # each repeated token and its previous occurrence
+    pairs = (n - w + 1) * w
+    shared = np.minimum(prev, n - w) - np.maximum(j - (w - 1), 0) + 1
+    return (pairs - int(np.maximum(shared, 0).sum())) / pairs
 
 
 def compute(doc: Cleaned) -> SignalResult:
     values = dict.fromkeys(KEYS, 0.0)
-    # Running text with list markers stripped; body_starts/doc_starts map offsets in it to ``doc.text``.
-    parts: list[str] = []
-    body_starts: list[int] = []
-    doc_starts: list[int] = []
-    offset = 0
-    for b in doc.body_blocks:
-        text = strip_item_marker(b.text) if b.kind == "list_item" else b.text
-        if not text:
-            continue
-        body_starts.append(offset)
-        doc_starts.append(b.end - len(text))
-        parts.append(text)
-        offset += len(text) + 1
-    body = "\n".join(parts)
+    # Running text with list markers stripped: (block, its text) for the blocks that keep some text.
+    pieces = [(b, strip_item_marker(b.text) if b.kind == "list_item" else b.text) for b in doc.body_blocks]
+    pieces = [piece for piece in pieces if piece[1]]
+    body = "\n".join([text for _, text in pieces])
     ws = words(body)
     n_words = len(ws)
     if n_words == 0:
         return SignalResult(values=values)
 
     def to_doc(pos: int) -> int:
+        """The offset in ``doc.text`` of offset ``pos`` in ``body`` (for evidence only, so computed there)."""
+        body_starts = list(accumulate([len(text) + 1 for _, text in pieces], initial=0))
         k = bisect_right(body_starts, pos) - 1
-        return doc_starts[k] + pos - body_starts[k]
+        b, text = pieces[k]
+        return b.end - len(text) + pos - body_starts[k]
 
     # Lower-cased tokens: words contain no spaces, so join-lower-split keeps them one to one.
     joined = " " + " ".join(ws).lower().replace("’", "'") + " "
@@ -266,7 +258,7 @@ def compute(doc: Cleaned) -> SignalResult:
         values["sent_len_mean"] = min(mean, MAX_SENT_LEN)
         if len(lengths) >= 2 and mean > 0:
             values["sent_len_cv"] = min(float(lengths.std()) / mean, 10.0)
-        values["transition_share"] = sum(s.startswith(_TRANSITIONS) for s in sents) / len(sents)
+        values["transition_share"] = sum(map(str.startswith, sents, repeat(_TRANSITIONS))) / len(sents)
     participles = [
         m
         for m in _PARTICIPLE_RE.finditer(body)
@@ -279,14 +271,16 @@ def compute(doc: Cleaned) -> SignalResult:
     values["mattr"] = _mattr(lw)
     raw = body[:COMPRESS_CHARS].encode("utf-8")
     values["compression_ratio"] = min(len(zlib.compress(raw, ZLIB_LEVEL)) / len(raw), 1.0) if raw else 0.0
-    values["english_share"] = sum(counts[w] for w in STOPWORDS if w in counts) / n_words
+    # Set intersections with the counted words, in C; the sums are of ints, so their order is immaterial.
+    values["english_share"] = sum(map(counts.__getitem__, STOPWORDS & counts.keys())) / n_words
 
-    word_hits = {w: counts[w] for w in LLM_WORDS if w in counts}
+    word_hits = {w: counts[w] for w in LLM_WORDS & counts.keys()}
     n_word_hits = sum(word_hits.values())
     values["llm_word_rate"] = _per_k(n_word_hits, n_words)
     phrase_hits: list[str] = []
-    for anchors, pattern in _PHRASE_RES:
-        if any(a in counts for a in anchors):
+    anchors_here = _PHRASE_ANCHORS & counts.keys()  # the anchor words on the page, in one C-level pass
+    for anchors, pattern in _PHRASE_RES if anchors_here else ():
+        if not anchors_here.isdisjoint(anchors):
             phrase_hits.extend(m.group(0).strip() for m in pattern.finditer(joined))
     values["llm_phrase_rate"] = _per_k(len(phrase_hits), n_words)
 

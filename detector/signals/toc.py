@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from itertools import repeat
 
 from detector.signals.base import Signal
 from detector.textutil import TitleKey, normalize, same_key, strip_item_marker, title_key
@@ -42,7 +44,22 @@ KEYS = (
 
 
 def _matches(key: TitleKey, keys: list[TitleKey]) -> bool:
-    return any(same_key(key, k) for k in keys)
+    return any(map(same_key, repeat(key), keys))
+
+
+def _enough_matches(entries: Iterable[TitleKey], n_entries: int, keys: list[TitleKey], needed: int) -> bool:
+    """Whether at least ``needed`` of the ``n_entries`` entries match one of ``keys``.
+
+    Stops as soon as the answer is known: most lists are not contents lists, and a few misses decide it.
+    """
+    hits = 0
+    for seen, entry in enumerate(entries, 1):
+        hits += _matches(entry, keys)
+        if hits >= needed:
+            return True
+        if hits + n_entries - seen < needed:
+            return False
+    return False
 
 
 def _text_toc(doc: Cleaned) -> tuple[list[Block], bool]:
@@ -67,11 +84,12 @@ def _text_toc(doc: Cleaned) -> tuple[list[Block], bool]:
             run.append(b)
         if len(run) < MIN_ENTRIES:
             continue
+        if labelled:
+            return run, True
         end = start + len(run)
         later = [key(j) for j in range(end, len(blocks)) if blocks[j].kind == "heading"]
-        matched = sum(_matches(key(j), later) for j in range(start, end))
-        if labelled or matched >= max(MIN_ENTRIES, len(run) // 2):
-            return run, labelled
+        if _enough_matches((key(j) for j in range(start, end)), len(run), later, max(MIN_ENTRIES, len(run) // 2)):
+            return run, False
     return [], False
 
 
@@ -82,7 +100,9 @@ def compute(doc: Cleaned) -> SignalResult:
     headings = [b.text for b in doc.blocks if b.kind == "heading"]
     evidence: list[Evidence] = []
     source = "text"
-    if len(entry_texts) < MIN_ENTRIES and doc.source_format == "html":
+    # (The anchors kept are some of the page's anchor links: with fewer links than MIN_ENTRIES there are
+    # not enough of them whatever they say, and the headings' keys are not worth computing.)
+    if len(entry_texts) < MIN_ENTRIES and doc.source_format == "html" and len(st.anchor_links) >= MIN_ENTRIES:
         # The text has no contents list (cleaning dropped the widget): read it from the DOM's anchors.
         dom_keys = [title_key(h.text) for h in st.headings]
         anchors = [a.text for a in st.anchor_links if _matches(title_key(a.text), dom_keys)]

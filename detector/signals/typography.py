@@ -63,6 +63,11 @@ _CASE_BY_MEANING = frozenset(
 )
 # Capitalised words after a space; runs of them are names ("Prime Minister Shigeru Ishiba").
 _RUN_RE = re.compile(rf" [{_UPPER}][{_LOWER}]+(?: [{_UPPER}][{_LOWER}]+)*")
+# The runs of two or more of them. The pattern differs from _RUN_RE only in needing a second word: where
+# _RUN_RE finds a one-word run this one fails, and no match can start inside that word (every match
+# starts with a space), so both resume at the same place and this one finds exactly _RUN_RE's runs of
+# two or more words. Pages hold a few of these against a hundred or more one-word runs.
+_MULTI_RUN_RE = re.compile(rf" [{_UPPER}][{_LOWER}]+(?: [{_UPPER}][{_LOWER}]+)+")
 # An apostrophe-like mark followed by a letter; the letter before it is checked in Python.
 _APOSTROPHE_RE = re.compile(rf"['’‘](?=[{_L}])")
 
@@ -106,29 +111,38 @@ def _missing_spaces(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, i
         if left_m is None or right_m is None:
             continue
         left, right = left_m.group(), right_m.group()
-        # The whitespace-delimited token around the mark, looked for within a bounded window so that a
-        # page without spaces stays linear.
-        lo = max(0, i - TOKEN_WINDOW)
-        tok_start = max(text.rfind(" ", lo, i), text.rfind("\n", lo, i), lo - 1) + 1
-        hi = min(len(text), i + TOKEN_WINDOW)
-        ends = [e for e in (text.find(" ", i, hi), text.find("\n", i, hi)) if e >= 0]
-        if _URLISH_RE.search(text, tok_start, min(ends) if ends else hi):
-            continue
+        # The rules on the words come before the URL test (every test only rejects, so their order does
+        # not matter): they reject most marks, as in "jane.doe.mp@parliament.uk", at less cost.
         if punct in ",;":
             if len(left) < 2 or (len(right) < 2 and right not in ("a", "A", "I")):
                 continue  # "x,y", "a,b,c": coordinates and variable lists
-            commas.append((left_m.start(), right_m.end()))
-            continue
-        # "dialog.The", "Japan.The", "legen?Christoph": a sentence glued to the next. After an
-        # abbreviation a word glued on ("U.S.cooperation") is a slip too; "U.S", "Ph.D", "co.uk" are not.
-        abbrev = len(left) == 1 and left_m.start() > 0 and text[left_m.start() - 1] == "."
-        if _TITLE_WORD_RE.match(right):
-            ok = len(left) >= 2 or (abbrev and len(right) >= 3)
+            found = commas
         else:
-            ok = punct == "." and abbrev and right.islower() and len(right) >= 3
-        if ok:
-            full_stops.append((left_m.start(), right_m.end()))
+            # "dialog.The", "Japan.The", "legen?Christoph": a sentence glued to the next. After an
+            # abbreviation a word glued on ("U.S.cooperation") is a slip too; "U.S", "Ph.D", "co.uk" are not.
+            abbrev = len(left) == 1 and left_m.start() > 0 and text[left_m.start() - 1] == "."
+            if _TITLE_WORD_RE.match(right):
+                ok = len(left) >= 2 or (abbrev and len(right) >= 3)
+            else:
+                ok = punct == "." and abbrev and right.islower() and len(right) >= 3
+            if not ok:
+                continue
+            found = full_stops
+        if not _in_url(text, i):
+            found.append((left_m.start(), right_m.end()))
     return full_stops, commas
+
+
+def _in_url(text: str, i: int) -> bool:
+    """Whether the whitespace-delimited token around offset ``i`` looks like a URL, an address or a path.
+
+    The token is looked for within a bounded window so that a page without spaces stays linear.
+    """
+    lo = max(0, i - TOKEN_WINDOW)
+    tok_start = max(text.rfind(" ", lo, i), text.rfind("\n", lo, i), lo - 1) + 1
+    hi = min(len(text), i + TOKEN_WINDOW)
+    ends = [e for e in (text.find(" ", i, hi), text.find("\n", i, hi)) if e >= 0]
+    return _URLISH_RE.search(text, tok_start, min(ends) if ends else hi) is not None
 
 
 def _lowercase_start(text: str) -> bool:
@@ -159,6 +173,20 @@ def _inside(pos: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
     return k >= 0 and pos < spans[k][1]
 
 
+def _runs(text: str, spans: list[tuple[int, int]], pattern: re.Pattern[str]) -> list[str]:
+    """The runs of capitalised words that ``pattern`` finds in ``spans`` mid-sentence, without the space."""
+    runs: list[str] = []
+    for lo, hi in spans:
+        if hi - lo < 3:
+            continue
+        for m in pattern.finditer(text, lo, hi):
+            start = m.start()
+            if not start or text[start - 1] not in _MID_SENTENCE:
+                continue
+            runs.append(m.group()[1:])
+    return runs
+
+
 def _name_flips(text: str, skip: list[tuple[int, int]]) -> dict[str, tuple[int, str]]:
     """Two-word names written Title Title mid-sentence and also with one word in lower case.
 
@@ -167,23 +195,8 @@ def _name_flips(text: str, skip: list[tuple[int, int]]) -> dict[str, tuple[int, 
     ``{lower-case name: (offset, the flipped spelling)}``.
     """
     skip_starts = [a for a, _ in skip]
-    runs: list[str] = []
-    pair_list: list[str] = []
-    starts = [0, *(z for _, z in skip)]
-    ends = [*(a for a, _ in skip), len(text)]
-    for lo, hi in zip(starts, ends, strict=True):
-        if hi - lo < 3:
-            continue
-        for m in _RUN_RE.finditer(text, lo, hi):
-            start = m.start()
-            if not start or text[start - 1] not in _MID_SENTENCE:
-                continue
-            run = m.group()[1:]
-            runs.append(run)
-            if " " in run:
-                parts = run.split(" ")
-                pair_list.extend(f"{p} {q}" for p, q in pairwise(parts))
-    pairs = Counter(pair_list)
+    spans = list(zip([0, *(z for _, z in skip)], [*(a for a, _ in skip), len(text)], strict=True))
+    pairs = Counter(f"{p} {q}" for run in _runs(text, spans, _MULTI_RUN_RE) for p, q in pairwise(run.split(" ")))
     names = {
         title: title.lower()
         for title, n in pairs.items()
@@ -214,8 +227,8 @@ def _name_flips(text: str, skip: list[tuple[int, int]]) -> dict[str, tuple[int, 
             word_start = text[pos - 1] not in _LATIN
             word_end = end == len(text) or text[end] not in _LATIN
             if wrong and word_start and word_end and not _inside(pos, skip, skip_starts):
-                if lowered_runs is None:
-                    lowered_runs = [r.lower() for r in runs]
+                if lowered_runs is None:  # all runs, one-word ones too: read only when a flip is found
+                    lowered_runs = [r.lower() for r in _runs(text, spans, _RUN_RE)]
                 contexts = {r for r in lowered_runs if wrong in r and wrong in r.split(" ")}
                 if len(contexts) >= MIN_CONTEXTS:
                     flips[name] = (pos, f"{a} {z}")
@@ -233,7 +246,7 @@ def compute(doc: Cleaned) -> SignalResult:
     values = dict.fromkeys(KEYS, 0.0)
     if not text:
         return SignalResult(values=values)
-    n_words = len(text.split())
+    counts: dict[str, int] = {}  # what the rates count; they are computed at the end
     evidence: list[Evidence] = []
     found: list[str] = []
     code = [(b.start, b.end) for b in doc.blocks if b.kind == "code"]
@@ -243,8 +256,8 @@ def compute(doc: Cleaned) -> SignalResult:
     if code:
         full_stops = [s for s in full_stops if not any(a <= s[0] < z for a, z in code)]
         commas = [s for s in commas if not any(a <= s[0] < z for a, z in code)]
-    values["missing_space_rate"] = _rate(len(full_stops), n_words)
-    values["comma_space_rate"] = _rate(len(commas), n_words)
+    counts["missing_space_rate"] = len(full_stops)
+    counts["comma_space_rate"] = len(commas)
     slips = sorted(commas + full_stops)
     if slips:
         shown = ", ".join(f'"{text[a:z]}"' for a, z in slips[:3])
@@ -285,7 +298,7 @@ def compute(doc: Cleaned) -> SignalResult:
     low_starts.sort()
     # A page written all in lower case is a style, not a slip.
     if low_starts and len(low_starts) < max(upper_starts, 1):
-        values["lowercase_sentence_start_rate"] = _rate(len(low_starts), n_words)
+        counts["lowercase_sentence_start_rate"] = len(low_starts)
         shown = ", ".join('"' + " ".join(text[a:z].split(" ")[:4]) + '…"' for a, z in low_starts[:2])
         found.append(f"{len(low_starts)} sentence(s) starting lower case ({shown})")
         a, z = low_starts[0]
@@ -297,7 +310,7 @@ def compute(doc: Cleaned) -> SignalResult:
 
     # Names capitalised two ways, read outside headings (headline case capitalises every word).
     flips = _name_flips(text, [(b.start, b.end) for b in doc.blocks if b.kind == "heading"])
-    values["name_case_flip_rate"] = _rate(len(flips), n_words)
+    counts["name_case_flip_rate"] = len(flips)
     if flips:
         shown = ", ".join(f'"{w}"' for _, w in list(flips.values())[:3])
         found.append(f"{len(flips)} name(s) written in two cases ({shown})")
@@ -320,12 +333,17 @@ def compute(doc: Cleaned) -> SignalResult:
             bad.append(i)
     if straight + curly >= MIN_APOSTROPHES:
         values["quote_mix"] = min(straight, curly) / (straight + curly)
-    values["bad_apostrophe_rate"] = _rate(len(bad), n_words)
+    counts["bad_apostrophe_rate"] = len(bad)
     if bad:
         a, z = max(0, bad[0] - 12), min(len(text), bad[0] + 8)
         found.append(f'{len(bad)} opening quote(s) used as an apostrophe ("{text[a:z].strip()}")')
         evidence.append(Evidence(text=text[a:z], start=a, end=z, note="wrong apostrophe"))
 
+    # The word count is read only when there is something to rate, which on most pages there is not (a
+    # count of 0 rates 0.0 whatever the word count).
+    if any(counts.values()):
+        n_words = len(text.split())
+        values.update((key, _rate(count, n_words)) for key, count in counts.items())
     if not found:
         return SignalResult(values=values)
     return SignalResult(values=values, summary="; ".join(found), evidence=tuple(evidence[:5]))

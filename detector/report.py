@@ -1,0 +1,378 @@
+"""The evaluation report: ``reports/eval.md``, its PNG plots, and the model card's figures.
+
+Rendering only: every number comes from the results of ``detector.evaluate.evaluate``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FIGURES_DIR = "figures"
+
+
+def _f(x: Any, spec: str = ".3f") -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def _ci(iv: dict[str, Any] | None, spec: str = ".3f") -> str:
+    """``0.952 [0.946, 0.958]``."""
+    if not iv or iv.get("value") is None:
+        return "n/a"
+    if iv.get("low") is None:
+        return _f(iv["value"], spec)
+    return f"{format(iv['value'], spec)} [{format(iv['low'], spec)}, {format(iv['high'], spec)}]"
+
+
+def _margin(iv: dict[str, Any] | None) -> str:
+    if not iv or iv.get("value") is None:
+        return "n/a"
+    sign = "+" if iv["value"] >= 0 else ""
+    if iv.get("low") is None:
+        return f"{sign}{iv['value']:.3f}"
+    return f"{sign}{iv['value']:.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}]"
+
+
+def summary_table(res: dict[str, Any]) -> list[str]:
+    """The headline table: one row per real set, what ``make eval`` prints."""
+    g, gt, l2r = res["genuine_html"], res["genuine_text"], res["l2r"]
+    lines = [
+        "| set | rows | ROC-AUC [95% CI] | TPR at 1% FPR | FPR at threshold | ECE |",
+        "|---|---:|---|---|---|---|",
+        f"| genuine HTML pages (whole HTML path) | {g['pages']} | n/a (no positives) | n/a | {_ci(g['fpr'], '.2%')} "
+        f"| {_ci(g['ece'])} |",
+        f"| same pages as plain text | {gt['pages']} | n/a | n/a | {_ci(gt['fpr'], '.2%')} | {_ci(gt['ece'])} |",
+        f"| human vs machine, held-out l2r | {l2r['rows']} | {_ci(l2r['roc_auc'])} | {_ci(l2r['tpr_at_1pct_fpr'])} "
+        f"| {_f(l2r['at_threshold']['fpr'], '.2%')} (human texts) | {_ci(l2r['ece_at_prior'])} at "
+        f"{l2r['prevalence']:.0%} prevalence |",
+    ]
+    for name in ("cross_generator", "cross_genre"):
+        for key, v in (res.get(name) or {}).items():
+            label = f"without {key}" if name == "cross_generator" else f"genres {', '.join(v['genres'])}"
+            lines.append(
+                f"| {name.replace('_', '-')}: {label} | {v['rows']} | {_ci(v['roc_auc'])} "
+                f"| {_ci(v['tpr_at_1pct_fpr'])} | | |"
+            )
+    return lines
+
+
+def render_markdown(res: dict[str, Any], gate_lines: list[str]) -> str:
+    t = res["threshold"]
+    lines = [
+        "# Evaluation",
+        "",
+        f"Model `{res['model_version']}`, threshold {t:.3f}, probabilities calibrated for a "
+        f"{res['calibration_prior']:.0%} share of content-farm pages; corpus sha256 `{res['corpus_sha256'][:16]}`. "
+        f"Held-out rows only (split `test`). Intervals: 95% cluster bootstrap ({res['bootstrap_rounds']} rounds; "
+        "an l2r pair, or a page with its text rendering, is one cluster). Synthetic pages are reported apart "
+        "and never in a real figure."
+        + (" **Fast run**: no baselines, ablation or refitted splits." if res["fast"] else ""),
+        "",
+        "## Summary",
+        "",
+        *summary_table(res),
+        "",
+        "## Gate",
+        "",
+        *gate_lines,
+        "",
+    ]
+    lines += _genuine_section(res)
+    lines += _l2r_section(res)
+    if "baselines" in res:
+        lines += _baselines_section(res)
+    if "cross_generator" in res:
+        lines += _cross_section(res)
+    lines += _template_section(res)
+    lines += _errors_section(res)
+    if res.get("plots"):
+        lines += ["## Plots", ""]
+        lines += [f"![{name}]({path})" for name, path in res["plots"].items()]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _genuine_section(res: dict[str, Any]) -> list[str]:
+    lines = ["## Genuine pages", ""]
+    for key, title in (("genuine_html", "whole HTML path"), ("genuine_text", "as plain-text renderings")):
+        g = res[key]
+        lines += [
+            f"**{title}**: {g['pages']} pages, {g['false_positives']} false positives, FPR {_ci(g['fpr'], '.2%')}, "
+            f"mean probability {_f(g['mean_probability'])}, ECE {_ci(g['ece'])}, Brier {_f(g['brier'], '.4f')}"
+            + (f"; rows that could not be scored: {g['skipped_rows']}" if g["skipped_rows"] else "")
+            + ".",
+            "",
+        ]
+    lines += ["| HTML pages by group | pages | false positives | FPR |", "|---|---:|---:|---:|"]
+    lines += [
+        f"| {k} | {v['pages']} | {v['false_positives']} | {v['fpr']:.2%} |"
+        for k, v in res["genuine_html"]["by_group"].items()
+    ]
+    return [*lines, ""]
+
+
+def _l2r_section(res: dict[str, Any]) -> list[str]:
+    r = res["l2r"]
+    a = r["at_threshold"]
+    ap = r["at_threshold_at_prior"]
+    lines = [
+        "## Human vs machine text (held-out l2r pairs)",
+        "",
+        f"{r['rows']} texts ({r['positives']} machine rewrites); ROC-AUC {_ci(r['roc_auc'])}, PR-AUC "
+        f"{_f(r['pr_auc'])}, TPR at 1% FPR {_ci(r['tpr_at_1pct_fpr'])}, at 0.1% FPR {_ci(r['tpr_at_0.1pct_fpr'])}"
+        + (
+            f"; rows that could not be scored (fewer words than min_words): {r['skipped_rows']}"
+            if r["skipped_rows"]
+            else ""
+        )
+        + ".",
+        "",
+        f"At the threshold: precision {_f(a['precision'])}, recall {_f(a['recall'])}, F1 {_f(a['f1'])} "
+        f"(tp {a['tp']}, fp {a['fp']}, fn {a['fn']}, tn {a['tn']}). The set holds four rewrites per human text; "
+        f"reweighted to the model's stated {r['prevalence']:.0%} prevalence: precision {_f(ap['precision'])}, "
+        f"ECE {_ci(r['ece_at_prior'])}, Brier {_f(r['brier_at_prior'], '.4f')} (unweighted ECE "
+        f"{_f(r['ece_raw'])}: the probabilities are not calibrated for an 80% prevalence, nor claim to be).",
+        "",
+        "| genre | texts | ROC-AUC | TPR at 1% FPR |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {k} | {v['rows']} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} |" for k, v in r["by_genre"].items()
+    ]
+    lines += ["", "| generator (vs its human texts) | texts | ROC-AUC | TPR at 1% FPR |", "|---|---:|---:|---:|"]
+    lines += [
+        f"| {k} | {v['rows']} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} |" for k, v in r["by_generator"].items()
+    ]
+    return [*lines, ""]
+
+
+def _scorer_rows(table: dict[str, Any]) -> list[str]:
+    lines = [
+        "| scorer | ROC-AUC | TPR at 1% FPR | detector's margin, ROC-AUC [95% CI] | margin, TPR at 1% FPR [95% CI] |",
+        "|---|---:|---:|---|---|",
+    ]
+    order = ["detector", "tfidf_logreg", "quality_rules", *sorted(k for k in table if k.startswith("only:"))]
+    for name in [n for n in order if n in table]:
+        v = table[name]
+        lines.append(
+            f"| {name} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} | {_margin(v.get('margin_roc_auc'))} "
+            f"| {_margin(v.get('margin_tpr_at_1pct_fpr'))} |"
+        )
+    return lines
+
+
+def _baselines_section(res: dict[str, Any]) -> list[str]:
+    b = res["baselines"]
+    lines = [
+        "## Baselines, same rows",
+        "",
+        "`tfidf_logreg`: TF-IDF word 1-2-grams + logistic regression on the text model's training rows; "
+        "`quality_rules`: datatrove's Gopher, Gopher-repetition, C4 and FineWeb filters, score = filters failed; "
+        "`only:<family>`: the detector's own training with that signal family alone.",
+        "",
+        "**Held-out l2r**",
+        "",
+        *_scorer_rows(b["l2r"]),
+        "",
+    ]
+    for key, title in (("genuine_html_at_matched_recall", "HTML"), ("genuine_text_at_matched_recall", "text")):
+        m = b[key]
+        lines += [
+            f"**Genuine pages ({title}) at matched recall**: each scorer's FPR at the threshold where it flags "
+            f"{m['matched_recall_on_l2r']:.1%} of the held-out machine texts, as the detector does at its own.",
+            "",
+            "| scorer | FPR on genuine pages |",
+            "|---|---:|",
+        ]
+        lines += [f"| {k} | {_f(v['fpr'], '.2%')} |" for k, v in m.items() if isinstance(v, dict)]
+        lines.append("")
+    return lines
+
+
+def _cross_section(res: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Cross-generator and cross-genre splits (refitted)",
+        "",
+        "Cross-generator: the model and the TF-IDF baseline trained without one generator's rewrites (and the "
+        "synthetic pages made of them), tested on that generator against the held-out human texts: the figure "
+        "for the next model that ships. Cross-genre: trained without a quarter of the genres, tested on them.",
+        "",
+    ]
+    for name in ("cross_generator", "cross_genre"):
+        for key, v in res[name].items():
+            label = f"without {key}" if name == "cross_generator" else f"held-out genres: {', '.join(v['genres'])}"
+            lines += [f"**{label}** ({v['rows']} texts)", "", *_scorer_rows(v["baselines"]), ""]
+    return lines
+
+
+def _template_section(res: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Template cases",
+        "",
+        "**Synthetic template pages** (synthetic: not a real-world figure)",
+        "",
+        "| format | pages | ROC-AUC | TPR at threshold | FPR at threshold |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for fmt, v in res["synthetic"].items():
+        a = v["at_threshold"]
+        lines.append(
+            f"| {fmt} | {v['rows']} | {_ci(v['roc_auc'])} | {_f(a['recall'], '.1%')} | {_f(a['fpr'], '.1%')} |"
+        )
+    lines += [
+        "",
+        "**Reference seeds**",
+        "",
+        "| seed | label | probability | predicted | reasons |",
+        "|---|---|---:|---|---|",
+    ]
+    for sd in res["seeds"]:
+        reasons = "; ".join(sd["reasons"][:4]).replace("|", "/")
+        label = "farm" if sd["label"] else "genuine"
+        lines.append(f"| {sd['id']} | {label} | {_f(sd['probability'])} | {sd['predicted']} | {reasons} |")
+    return [*lines, ""]
+
+
+def _errors_section(res: dict[str, Any]) -> list[str]:
+    lines = ["## Worst errors", ""]
+    for set_name, e in res["errors"].items():
+        for kind in ("false_positives", "false_negatives"):
+            items = e[kind]
+            if not items:
+                continue
+            lines += [
+                f"**{set_name}: highest-scoring {kind.replace('_', ' ')}**"
+                if kind == "false_positives"
+                else f"**{set_name}: lowest-scoring positives (false negatives)**",
+                "",
+            ]
+            for it in items:
+                mark = "" if it["wrong_at_threshold"] else " (on the right side of the threshold)"
+                reasons = "; ".join(it["reasons"][:3]) or "no reason above the reporting floor"
+                lines.append(
+                    f"- `{it['id']}` ({it['format']}{', ' + it['generator'] if it['generator'] else ''}) "
+                    f'p={it["probability"]:.3f}{mark}: {reasons}. "{it["snippet"][:180]}…"'
+                )
+            lines.append("")
+    return lines
+
+
+# ----------------------------------------------------------------------------------------------------
+# Plots
+# ----------------------------------------------------------------------------------------------------
+
+
+def plot_curves(curves: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], out_dir: Path) -> dict[str, str]:
+    """ROC and precision-recall curves per set: ``{set: {scorer: (y, score)}}``. Returns name -> path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, str] = {}
+    for set_name, scorers in curves.items():
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.6))
+        for name, (y, s) in scorers.items():
+            if len(np.unique(y)) < 2:
+                continue
+            fpr, tpr, _ = roc_curve(y, s)
+            prec, rec, _ = precision_recall_curve(y, s)
+            style = {"linewidth": 2.4 if name == "detector" else 1.2}
+            ax1.plot(fpr, tpr, label=name, **style)
+            ax2.plot(rec, prec, label=name, **style)
+        ax1.set_xscale("log")
+        ax1.set_xlim(1e-3, 1)
+        ax1.axvline(0.01, color="grey", linestyle=":", linewidth=1)
+        ax1.set(xlabel="false-positive rate (log)", ylabel="true-positive rate", title=f"ROC, {set_name}")
+        ax2.set(xlabel="recall", ylabel="precision", title=f"precision-recall, {set_name}")
+        for ax in (ax1, ax2):
+            ax.grid(alpha=0.3)
+        ax1.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        slug = "".join(c if c.isalnum() else "_" for c in set_name.split(" (")[0]).strip("_")
+        path = out_dir / f"curves_{slug}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written[f"ROC and PR, {set_name}"] = f"{FIGURES_DIR}/{path.name}"
+    return written
+
+
+def plot_reliability(diagrams: dict[str, list[tuple[float, float, float]]], out_dir: Path) -> dict[str, str]:
+    """Reliability diagram: per set, observed rate against mean probability per bin (marker size = weight)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(5.4, 5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfect calibration")
+    for name, bins in diagrams.items():
+        if not bins:
+            continue
+        mp, obs, share = (np.array(v) for v in zip(*bins, strict=True))
+        ax.plot(mp, obs, marker="o", linewidth=1.2, label=name)
+        ax.scatter(mp, obs, s=20 + 400 * share, alpha=0.3)
+    ax.set(xlabel="mean predicted probability", ylabel="observed share of farm / machine", xlim=(0, 1), ylim=(0, 1))
+    ax.set_title("reliability")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    path = out_dir / "reliability.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return {"reliability diagram": f"{FIGURES_DIR}/{path.name}"}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Model card
+# ----------------------------------------------------------------------------------------------------
+
+
+def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
+    """Put the headline figures into ``model.json``'s card and write ``MODEL_CARD.md`` beside it."""
+    params = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    params["card"]["metrics"] = res["figures"]
+    (model_dir / "model.json").write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    card = params["card"]
+    td = card["training_data"]
+    lines = [
+        f"# Model card: `{card['model_version']}`",
+        "",
+        "What it is: a logistic regression over the detector's named signals and the logit of a text model "
+        "(logistic regression over IDF-weighted hashed word 1-2-grams and byte 3-4-grams of the page's prose), "
+        "with Platt scaling for calibration. Saved as JSON + NumPy arrays loaded with `allow_pickle=False`: loading "
+        "never executes code. A package with another feature set refuses to load it.",
+        "",
+        f"- feature set: `{card['feature_set']}`",
+        f"- threshold: {card['threshold']} ({card['threshold_rule']})",
+        f"- calibration: {card['calibration']}",
+        f"- training data: corpus sha256 `{td['corpus_sha256']}`, split `{td['split']}` of {', '.join(td['files'])}; "
+        f"{td['variants']} scored rows (genuine HTML pages also as text renderings)",
+        f"- seed {card['seed']}; hyperparameters {card['hyperparameters']}",
+        f"- libraries: {', '.join(f'{k} {v}' for k, v in card['libraries'].items())}",
+        "",
+        "## Headline figures (held-out split; the whole report is reports/eval.md)",
+        "",
+        *summary_table(res),
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        *[f"| {k} | {_f(v, '.4f')} |" for k, v in res["figures"].items()],
+        "",
+        "## Intended use and limits",
+        "",
+        "Scores crawled pages for content-farm material (machine-written text, SEO template parts). Trained on "
+        "English machine text (l2r: four generators of 2024) and real genuine pages (mostly German and English); "
+        "the template signals were learned from synthetic pages, as no labelled HTML of real farms is public. "
+        "Probabilities assume one farm page in ten; see the calibration line for other prevalences. Style "
+        "evidence alone is weak on translated or non-native English, so such pages can score above genuine "
+        "native prose.",
+        "",
+    ]
+    (model_dir / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,75 @@
+"""The evaluation gate: floors hold figures, re-pinning only moves them the good way unless told."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detector import gate
+from detector.errors import ConfigError
+
+FIGURES = {
+    "genuine_html.fpr": 0.002,
+    "genuine_html.ece": 0.003,
+    "l2r.roc_auc": 0.95,
+    "l2r.tpr_at_1pct_fpr": 0.55,
+    "l2r.ece_at_prior": 0.02,
+    "seeds.min_farm_probability": 0.99,
+    "seeds.max_genuine_probability": 0.05,
+}
+
+
+def test_pinned_figures_pass_and_a_drop_beyond_the_margin_fails() -> None:
+    floors = gate.pin(FIGURES, "abc", None)
+    assert gate.check(FIGURES, "abc", floors) == []
+    slightly = dict(FIGURES, **{"l2r.roc_auc": 0.947})  # within the 0.005 margin
+    assert gate.check(slightly, "abc", floors) == []
+    worse = dict(FIGURES, **{"l2r.roc_auc": 0.94, "genuine_html.fpr": 0.02})
+    problems = gate.check(worse, "abc", floors)
+    assert len(problems) == 2
+    assert any("l2r.roc_auc = 0.9400 is below its floor 0.9500" in p for p in problems)
+    assert any("genuine_html.fpr = 0.0200 is above its floor" in p for p in problems)
+
+
+def test_other_evaluation_data_fails_the_gate() -> None:
+    floors = gate.pin(FIGURES, "abc", None)
+    (problem,) = gate.check(FIGURES, "def", floors)
+    assert "evaluation data changed" in problem
+
+
+def test_no_floors_says_how_to_pin() -> None:
+    (problem,) = gate.check(FIGURES, "abc", None)
+    assert "make eval-pin" in problem
+
+
+def test_repinning_cannot_lower_a_floor_without_the_flag() -> None:
+    floors = gate.pin(FIGURES, "abc", None)
+    better = dict(FIGURES, **{"l2r.roc_auc": 0.96, "genuine_html.fpr": 0.0})
+    assert gate.pin(better, "abc", floors)["figures"]["l2r.roc_auc"]["floor"] == 0.96
+    worse = dict(FIGURES, **{"l2r.roc_auc": 0.94})
+    with pytest.raises(ConfigError, match=r"lower these floors: l2r.roc_auc: 0.9500 -> 0.9400"):
+        gate.pin(worse, "abc", floors)
+    with pytest.raises(ConfigError, match="lower"):
+        gate.pin(worse, "new-data", floors)  # new data is no licence to lower a floor
+    assert gate.pin(worse, "abc", floors, allow_lower=True)["figures"]["l2r.roc_auc"]["floor"] == 0.94
+
+
+def test_floors_file_round_trip_and_bad_files(tmp_path: Path) -> None:
+    path = tmp_path / "floors.json"
+    assert gate.load_floors(path) is None
+    gate.write_floors(path, gate.pin(FIGURES, "abc", None))
+    assert gate.load_floors(path) == json.loads(path.read_text())
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        gate.load_floors(path)
+    path.write_text("{}")
+    with pytest.raises(ConfigError, match="not a floors file"):
+        gate.load_floors(path)
+
+
+def test_committed_floors_cover_every_headline_figure() -> None:
+    floors = gate.load_floors(Path(__file__).resolve().parents[1] / "reports" / "floors.json")
+    assert floors is not None, "reports/floors.json must be committed"
+    assert set(floors["figures"]) == set(gate.HEADLINES)

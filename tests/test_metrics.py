@@ -1,0 +1,91 @@
+"""Evaluation metrics against scikit-learn's, and the bootstrap's properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
+
+from detector import metrics
+
+
+@pytest.fixture(scope="module")
+def scored() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, 600)
+    s = np.round(rng.normal(y * 1.2, 1.0), 1)  # rounded: plenty of ties
+    w = rng.random(600) + 0.1
+    return y, s, w
+
+
+def test_roc_auc_equals_scikit_learn_with_ties_and_weights(scored: tuple[np.ndarray, ...]) -> None:
+    y, s, w = scored
+    assert metrics.roc_auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    assert metrics.roc_auc(y, s, w) == pytest.approx(roc_auc_score(y, s, sample_weight=w), abs=1e-9)
+
+
+def test_one_class_has_no_auc() -> None:
+    assert metrics.roc_auc(np.zeros(5, dtype=int), np.arange(5.0)) is None
+    assert metrics.tpr_at_fpr(np.ones(5, dtype=int), np.arange(5.0)) is None
+
+
+@pytest.mark.parametrize("fpr", [0.001, 0.01, 0.1, 0.5])
+def test_tpr_at_fpr_is_the_best_roc_point_within_budget(scored: tuple[np.ndarray, ...], fpr: float) -> None:
+    y, s, _ = scored
+    f, t, _ = roc_curve(y, s)
+    assert metrics.tpr_at_fpr(y, s, fpr=fpr) == pytest.approx(t[f <= fpr + 1e-12].max())
+
+
+def test_at_threshold_counts() -> None:
+    y = np.array([1, 1, 0, 0, 1])
+    s = np.array([0.9, 0.2, 0.8, 0.1, 0.7])
+    r = metrics.at_threshold(y, s, 0.5)
+    assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (2, 1, 1, 1)
+    assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == pytest.approx(2 / 3)
+    assert r["fpr"] == pytest.approx(0.5)
+
+
+def test_ece_of_calibrated_and_of_overconfident_scores() -> None:
+    rng = np.random.default_rng(1)
+    p = rng.random(20000)
+    y = (rng.random(20000) < p).astype(int)  # calibrated by construction
+    assert metrics.ece(y, p) < 0.02
+    assert metrics.ece(y, np.where(p > 0.5, 1.0, 0.0)) > 0.2
+    assert metrics.brier(y, p) == pytest.approx(brier_score_loss(y, p))
+
+
+def test_prevalence_weights() -> None:
+    y = np.array([1, 1, 1, 1, 0])
+    w = metrics.prevalence_weights(y, 0.1)
+    assert w[y == 1].sum() / w.sum() == pytest.approx(0.1)
+    assert w.mean() == pytest.approx(1.0)
+
+
+def test_bootstrap_is_deterministic_and_brackets_the_value(scored: tuple[np.ndarray, ...]) -> None:
+    y, s, _ = scored
+    groups = [str(i // 3) for i in range(len(y))]
+    a = metrics.bootstrap(metrics.roc_auc, y, [s], groups, rounds=200, seed=3)[0]
+    b = metrics.bootstrap(metrics.roc_auc, y, [s], groups, rounds=200, seed=3)[0]
+    assert a == b
+    assert a.low is not None and a.high is not None and a.low < a.value < a.high
+
+
+def test_clustered_rows_widen_the_interval() -> None:
+    """Rows that are copies of one another carry no more evidence than one: resampling groups shows it."""
+    rng = np.random.default_rng(5)
+    y0 = rng.integers(0, 2, 200)
+    s0 = rng.normal(y0, 1.0)
+    y, s = np.repeat(y0, 5), np.repeat(s0, 5)
+    rows = metrics.bootstrap(metrics.roc_auc, y, [s], [str(i) for i in range(len(y))], rounds=300)[0]
+    pairs = metrics.bootstrap(metrics.roc_auc, y, [s], [str(i // 5) for i in range(len(y))], rounds=300)[0]
+    assert rows.low is not None and rows.high is not None and pairs.low is not None and pairs.high is not None
+    assert pairs.high - pairs.low > 1.5 * (rows.high - rows.low)
+
+
+def test_paired_difference_of_a_better_score_is_positive() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 800)
+    good = rng.normal(y * 2.0, 1.0)
+    bad = good + rng.normal(0, 2.0, 800)
+    d = metrics.difference(metrics.roc_auc, y, good, bad, [str(i) for i in range(800)], rounds=300)
+    assert d.value is not None and d.low is not None and d.low > 0
