@@ -545,6 +545,50 @@ def html_split(row_id: str) -> str:
     return "test" if stable_fraction(row_id) < HTML_TEST_FRACTION else "train"
 
 
+def build_dedup(src: Path) -> list[dict[str, Any]]:
+    """The l2r near-duplicate case, kept for evaluating duplicate finding (never for training).
+
+    TravelTourism's human, GPT-4o, Gemini-1.5-Pro and Llama-3-70B files are byte-identical to
+    TechnicalWriting's: each item is an exact duplicate of the TechnicalWriting item at the same position.
+    Its GPT-3-Turbo file is another GPT-3-Turbo rewrite of the same TechnicalWriting human texts: a
+    paraphrase of TechnicalWriting's GPT-3-Turbo item. Each row names that twin (``twin_id``, an l2r row
+    id; the row itself may have been dropped from l2r.jsonl.gz as a duplicate) and how it relates.
+    """
+    license_, attribution = SOURCES["l2r"]
+    read_source_commit(src, attribution)
+    rows: list[dict[str, Any]] = []
+    for gen in ("human", *L2R_GENERATORS):
+        travel = json.loads((src / "TravelTourism" / f"{gen}.json").read_text("utf-8"))
+        technical = json.loads((src / "TechnicalWriting" / f"{gen}.json").read_text("utf-8"))
+        for i, raw in enumerate(travel):
+            text, norm = normalize_l2r(raw)
+            if len(text.split()) < 3:
+                continue
+            twin = technical[i] if i < len(technical) else None
+            kind = "byte-identical" if twin == raw else "another rewrite of the same human text"
+            rows.append(
+                {
+                    "id": f"l2r-dup/TravelTourism/{gen}/{i:03d}",
+                    "label": 0 if gen == "human" else 1,
+                    "source": "l2r",
+                    "license": license_,
+                    "attribution": attribution,
+                    "split": "reference",
+                    "format": "text",
+                    "synthetic": False,
+                    "genre": "TravelTourism",
+                    "generator": gen,
+                    "file_index": i,
+                    "lang": "en",
+                    "twin_id": f"l2r/TechnicalWriting/{gen}/{i:03d}" if twin is not None else None,
+                    "twin_kind": kind if twin is not None else None,
+                    "norm": norm,
+                    "text": text,
+                }
+            )
+    return rows
+
+
 def build_html(src: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     # trafilatura evaluation pages
@@ -671,6 +715,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of the raw sources")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: corpus/)")
+    ap.add_argument("--only", choices=["dedup"], default=None, help="rebuild only this file (and its MANIFEST entry)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     src: Path = args.source
     if not src.is_dir():
@@ -679,6 +724,14 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 2
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    if args.only == "dedup":
+        rows = build_dedup(src / "l2r")
+        digest, size = write_jsonl_gz(out / "dedup.jsonl.gz", rows)
+        manifest = json.loads((out / "MANIFEST.json").read_text("utf-8"))
+        manifest["files"]["dedup.jsonl.gz"] = file_entry(digest, size, rows)
+        (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        print(f"  dedup.jsonl.gz: {len(rows)} rows, {size / 1e6:.2f} MB, sha256 {digest[:16]}", flush=True)
+        return 0
 
     print("l2r ...", flush=True)
     l2r_rows, l2r_report = build_l2r(src / "l2r")
@@ -688,6 +741,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     seed_rows = build_seeds(src / "seeds")
     print("synthetic ...", flush=True)
     synth_rows, synth_report = build_synthetic(l2r_rows, seed=SEED)
+    print("dedup ...", flush=True)
+    dedup_rows = build_dedup(src / "l2r")
 
     files: dict[str, dict[str, Any]] = {}
     for name, rows in (
@@ -695,6 +750,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         ("html.jsonl.gz", html_rows),
         ("seeds.jsonl.gz", seed_rows),
         ("synthetic.jsonl.gz", synth_rows),
+        ("dedup.jsonl.gz", dedup_rows),
     ):
         digest, size = write_jsonl_gz(out / name, rows)
         files[name] = file_entry(digest, size, rows)

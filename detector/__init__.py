@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from detector.dedup import DuplicateInfo, NearDuplicateIndex, find_near_duplicates
 from detector.errors import ConfigError, DetectorError, InputError, ModelLoadError
 from detector.pipeline import Detector, DetectorConfig
 from detector.types import Cleaned, Evidence, Page, Reason, SignalResult, Verdict
@@ -23,11 +24,14 @@ __all__ = [
     "Detector",
     "DetectorConfig",
     "DetectorError",
+    "DuplicateInfo",
     "Evidence",
     "InputError",
     "ModelLoadError",
+    "NearDuplicateIndex",
     "Page",
     "Reason",
     "SignalResult",
     "Verdict",
+    "find_near_duplicates",
 ]

@@ -8,7 +8,9 @@
 * :class:`TfidfLogReg`: a TF-IDF + logistic-regression text classifier (scikit-learn's
   ``TfidfVectorizer``: word 1-2-grams, sublinear term frequency, ``min_df=2``; ``LogisticRegression`` with
   balanced classes and the detector's text-model ``C``), trained on the same training rows as the
-  detector's text model.
+  detector's text model. Two tokenisations: scikit-learn's default (words of 2+ characters), and a
+  stronger one that also keeps single characters and punctuation marks as tokens (", which" is a bigram
+  then), as the detector's own text model does: on l2r it gains about 0.02 ROC-AUC.
 
 The per-family ablation (each signal family alone) is fitted by ``detector.train.fit`` itself, so it
 runs through exactly the detector's own training and calibration.
@@ -72,18 +74,22 @@ class QualityRules:
 class TfidfLogReg:
     """TF-IDF word 1-2-grams + logistic regression, fitted on the detector's text-model training rows."""
 
-    name = "tfidf_logreg"
     description = "TF-IDF word 1-2-grams + logistic regression"
 
-    def __init__(self, C: float, seed: int) -> None:
+    def __init__(self, C: float, seed: int, *, punctuation: bool = False) -> None:
         self.C = C
         self.seed = seed
+        self.punctuation = punctuation
+        self.name = "tfidf_logreg_punct" if punctuation else "tfidf_logreg"
 
     def fit(self, texts: list[str], y: np.ndarray, sample_weight: np.ndarray | None = None) -> TfidfLogReg:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, dtype=np.float32)
+        pattern = r"(?u)\b\w+\b|[^\w\s]" if self.punctuation else r"(?u)\b\w\w+\b"  # the second: sklearn's default
+        self.vectorizer_ = TfidfVectorizer(
+            ngram_range=(1, 2), sublinear_tf=True, min_df=2, token_pattern=pattern, dtype=np.float32
+        )
         X = self.vectorizer_.fit_transform(texts)
         self.model_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed)
         self.model_.fit(X, y, sample_weight=sample_weight)

@@ -35,7 +35,7 @@ import time
 import tracemalloc
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -58,6 +58,7 @@ from detector.dedup import (
     shingles,
     verify_pairs,
 )
+from detector.dedup_eval import edit_words, exact_jaccard
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 _BASELINE_WORD_RE = re.compile(r"[^\W_]+")
@@ -197,31 +198,6 @@ def lsh_table(ours: LSHParams, theirs: LSHParams) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------------
 # 3. Batch LSH on synthetic near-duplicate families from real texts
 # ----------------------------------------------------------------------------------------------------
-
-
-def edit_words(text: str, rate: float, vocab: Sequence[str], rng: random.Random) -> str:
-    """Random word edits: each word is substituted (60%), deleted (20%) or followed by a new word (20%)
-    with probability ``rate``."""
-    out: list[str] = []
-    for word in text.split(" "):
-        if rng.random() >= rate:
-            out.append(word)
-            continue
-        op = rng.random()
-        if op < 0.6:
-            out.append(rng.choice(vocab))
-        elif op < 0.8:
-            continue
-        else:
-            out.extend((word, rng.choice(vocab)))
-    return " ".join(out)
-
-
-def exact_jaccard(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
-    ua, ub = np.unique(a), np.unique(b)
-    inter = np.intersect1d(ua, ub, assume_unique=True).size
-    union = ua.size + ub.size - inter
-    return inter / union if union else 1.0
 
 
 def make_corpus(n_docs: int, seed: int = 7) -> tuple[list[str], list[str], list[tuple[int, int, float]]]:

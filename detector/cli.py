@@ -8,9 +8,11 @@ model cannot be loaded, 1 for any other fatal error.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,19 +30,59 @@ IN_FLIGHT_PER_WORKER = 4  # batches queued per worker: bounds memory whatever th
 # Parallel scoring with bounded memory
 # ----------------------------------------------------------------------------------------------------
 
-_WORKER_DETECTOR: Any = None
+# One worker process scores (and sketches) batches of pages with the objects its initializer made; this is
+# per-process state of the pool's workers, never touched by the parent.
+_WORKER: dict[str, Any] = {}
 
 
-def _init_worker(model: str | None, config: dict[str, Any]) -> None:
-    global _WORKER_DETECTOR
-    from detector.pipeline import Detector
-
+def _init_worker(model: str | None, config: dict[str, Any], mode: str) -> None:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    _WORKER_DETECTOR = Detector.load(model, **config)
+    _WORKER.update(_make_scorer(model, config, mode))
 
 
-def _score_batch_in_worker(pages: list[Page]) -> list[Verdict]:
-    return list(_WORKER_DETECTOR.score_many(pages, batch_size=len(pages)))
+def _make_scorer(model: str | None, config: dict[str, Any], mode: str) -> dict[str, Any]:
+    """What a process needs for ``mode``: "score", "score+sketch" (score, then sketch the cleaned page) or
+    "sketch" (clean and sketch only, no model)."""
+    from detector.pipeline import Detector, DetectorConfig
+
+    out: dict[str, Any] = {"mode": mode}
+    if mode != "sketch":
+        out["detector"] = Detector.load(model, **config)
+    else:
+        out["config"] = DetectorConfig(**config)
+    if mode != "score":
+        from detector.dedup import MinHasher
+
+        out["hasher"] = MinHasher()
+    return out
+
+
+def _run_batch(scorer: dict[str, Any], pages: list[Page]) -> list[tuple[dict[str, Any], Any]]:
+    """Rows (and sketches, or None) for a batch of pages, in order."""
+    mode = scorer["mode"]
+    with_signals = scorer.get("signals", False)
+    if mode == "score":
+        return [(v.to_dict(with_signals=with_signals), None) for v in scorer["detector"].score_many(pages)]
+    from detector.crosspage import sketch_page
+
+    out = []
+    if mode == "score+sketch":
+        for v, doc in scorer["detector"].score_many_with_docs(pages, batch_size=len(pages)):
+            out.append((v.to_dict(with_signals=with_signals), sketch_page(doc, scorer["hasher"])))
+        return out
+    from detector.pipeline import clean_page
+    from detector.types import Cleaned
+
+    for page in pages:
+        try:
+            cleaned = clean_page(page, scorer["config"])
+        except Exception as exc:  # a broken page is a row with a status, never the end of the run
+            cleaned = ("error", f"{type(exc).__name__}: {exc}")
+        doc = cleaned if isinstance(cleaned, Cleaned) else None
+        status, reason = ("ok", "") if doc is not None else cleaned  # type: ignore[misc]
+        row = {"id": page.id, "url": page.url, "status": status, "status_reason": reason}
+        out.append((row, sketch_page(doc, scorer["hasher"])))
+    return out
 
 
 def _batches(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
@@ -54,23 +96,35 @@ def _batches(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
         yield batch
 
 
-def score_stream(
-    pages: Iterable[Page], *, model: str | None, config: dict[str, Any], workers: int
-) -> Iterator[Verdict]:
-    """Verdicts in input order; with ``workers > 1`` at most ``workers * 4`` batches are in flight."""
+def row_stream(
+    pages: Iterable[Page],
+    *,
+    model: str | None,
+    config: dict[str, Any],
+    workers: int,
+    mode: str = "score",
+    signals: bool = False,
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(row, sketch) per page in input order; with ``workers > 1`` at most ``workers * 4`` batches are in flight."""
     if workers <= 1:
-        from detector.pipeline import Detector
-
-        yield from Detector.load(model, **config).score_many(pages)
-        return
-    window: list[Future[list[Verdict]]] = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model, config)) as pool:
+        scorer = _make_scorer(model, config, mode) | {"signals": signals}
         for batch in _batches(pages, BATCH):
-            window.append(pool.submit(_score_batch_in_worker, batch))
+            yield from _run_batch(scorer, batch)
+        return
+    window: list[Future[list[tuple[dict[str, Any], Any]]]] = []
+    initargs = (model, config, mode)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
+        for batch in _batches(pages, BATCH):
+            window.append(pool.submit(_worker_batch_with, batch, signals))
             if len(window) >= workers * IN_FLIGHT_PER_WORKER:
                 yield from window.pop(0).result()
         for future in window:
             yield from future.result()
+
+
+def _worker_batch_with(pages: list[Page], signals: bool) -> list[tuple[dict[str, Any], Any]]:
+    _WORKER["signals"] = signals
+    return _run_batch(_WORKER, pages)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -78,19 +132,19 @@ def score_stream(
 # ----------------------------------------------------------------------------------------------------
 
 
-def _progress(verdicts: Iterator[Verdict], enabled: bool) -> Iterator[Verdict]:
+def _progress(rows: Iterator[tuple[dict[str, Any], Any]], enabled: bool) -> Iterator[tuple[dict[str, Any], Any]]:
     if not enabled:
-        yield from verdicts
+        yield from rows
         return
     try:
         from tqdm import tqdm
     except ImportError:
-        yield from verdicts
+        yield from rows
         return
     with tqdm(unit=" pages", file=sys.stderr, dynamic_ncols=True) as bar:
-        for v in verdicts:
+        for item in rows:
             bar.update(1)
-            yield v
+            yield item
 
 
 def _summary(statuses: Counter[str], labels: Counter[str]) -> str:
@@ -102,27 +156,115 @@ def _summary(statuses: Counter[str], labels: Counter[str]) -> str:
     return "; ".join(parts)
 
 
-def cmd_score(args: argparse.Namespace) -> int:
-    from detector.io import iter_pages, open_writer
-
+def _config(args: argparse.Namespace) -> dict[str, Any]:
     config: dict[str, Any] = {"fast": not args.precise}
-    if args.threshold is not None:
+    if getattr(args, "threshold", None) is not None:
         config["threshold"] = args.threshold
     if args.max_bytes is not None:
         config["max_bytes"] = args.max_bytes
+    return config
+
+
+def _write_rows(args: argparse.Namespace, mode: str) -> int:
+    """Stream rows to the output; with a cross-page stage, spool them and add its columns at the end."""
+    from detector.io import iter_pages, open_writer
+
     pages = iter_pages(args.inputs)
     statuses: Counter[str] = Counter()
     labels: Counter[str] = Counter()
     show_progress = not args.no_progress and sys.stderr.isatty()
-    verdicts = score_stream(pages, model=args.model, config=config, workers=args.workers)
+    rows = row_stream(
+        pages,
+        model=getattr(args, "model", None),
+        config=_config(args),
+        workers=args.workers,
+        mode=mode,
+        signals=getattr(args, "signals", False),
+    )
+    cross = None
+    if mode != "score":
+        from detector.crosspage import CrossPage
+
+        cross = CrossPage(threshold=args.similarity)
     with open_writer(args.output) as writer:
-        for verdict in _progress(verdicts, show_progress):
-            statuses[verdict.status] += 1
-            if verdict.label:
-                labels[verdict.label] += 1
-            writer.write(verdict.to_dict(with_signals=args.signals))
+        if cross is None:
+            for row, _ in _progress(rows, show_progress):
+                statuses[row["status"]] += 1
+                labels[row["label"]] += bool(row.get("label"))
+                writer.write(row)
+        else:
+            # Clusters need every page first: rows wait in a temporary file (memory stays flat), sketches
+            # in memory (about 1 KB a page); then each row is written with its cross-page columns.
+            with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+                for row, sketch in _progress(rows, show_progress):
+                    statuses[row["status"]] += 1
+                    if row.get("label"):
+                        labels[row["label"]] += 1
+                    cross.add(row, sketch)
+                    spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+                columns = cross.finish()
+                spool.seek(0)
+                for line, extra in zip(spool, columns, strict=True):
+                    writer.write(json.loads(line) | extra)
+    labels = Counter({k: v for k, v in labels.items() if v})
     print(_summary(statuses, labels), file=sys.stderr)
+    if cross is not None:
+        _cross_outputs(args, cross)
     return 0
+
+
+def write_table(rows: list[dict[str, Any]], path: str) -> None:
+    """A small table (the site view, the families) as .jsonl, .csv or .parquet, by the path's extension.
+
+    Raises:
+        ConfigError: an unknown extension, or the file cannot be written.
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    suffix = os.path.splitext(path)[1].lower()
+    try:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        if suffix == ".csv":
+            frame.to_csv(path, index=False)
+        elif suffix == ".parquet":
+            frame.to_parquet(path, index=False)
+        elif suffix in (".jsonl", ".json"):
+            frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        else:
+            raise ConfigError(f"cannot write {path}: use a .jsonl, .csv or .parquet file name")
+    except (OSError, ImportError) as exc:
+        raise ConfigError(f"cannot write {path}: {exc}") from exc
+
+
+def _cross_outputs(args: argparse.Namespace, cross: Any) -> None:
+    """The site view and the template families: summary lines, and files where asked."""
+    columns = cross.finish()
+    dup_pages = sum(c["cluster_size"] > 1 for c in columns)
+    clusters = len({c["cluster_id"] for c in columns if c["cluster_size"] > 1})
+    families = cross.families()
+    print(
+        f"near-duplicates: {dup_pages} pages in {clusters} clusters (Jaccard >= {cross.threshold}); "
+        f"template families: {len(families)} of 2+ pages",
+        file=sys.stderr,
+    )
+    for fam in families[:5]:
+        share = "n/a" if fam["farm_share"] is None else f"{fam['farm_share']:.0%}"
+        print(
+            f"  family {fam['family_id']}: {fam['pages']} pages on {fam['hosts']} hosts, farm {share}", file=sys.stderr
+        )
+    for target, rows in ((args.sites, cross.sites()), (args.families, families)):
+        if target:
+            write_table(rows, target)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    return _write_rows(args, "score+sketch" if args.dedup else "score")
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    return _write_rows(args, "sketch")
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -161,6 +303,19 @@ def cmd_signals(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cross_options(p: argparse.ArgumentParser) -> None:
+    from detector.dedup import DEFAULT_THRESHOLD
+
+    p.add_argument(
+        "--similarity",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"near-duplicate threshold, estimated Jaccard of word 5-gram shingles (default {DEFAULT_THRESHOLD})",
+    )
+    p.add_argument("--sites", default=None, help="also write the per-host site view here (.jsonl, .csv, .parquet)")
+    p.add_argument("--families", default=None, help="also write the template families here (.jsonl, .csv, .parquet)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="detector", description="Explainable content-farm page detector.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
@@ -182,7 +337,23 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--signals", action="store_true", help="include every signal value in the output rows")
     score.add_argument("--precise", action="store_true", help="trafilatura with its fallback extractors (slower)")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
+    score.add_argument(
+        "--dedup", action="store_true", help="add near-duplicate clusters and template families to every row"
+    )
+    _cross_options(score)
     score.set_defaults(func=cmd_score)
+
+    dedup = sub.add_parser(
+        "dedup", help="near-duplicate clusters and template families, one row per input record (no scoring)"
+    )
+    dedup.add_argument("inputs", nargs="+", help=inputs_help)
+    dedup.add_argument("-o", "--output", default=None, help="output .jsonl, .csv or .parquet (default: stdout)")
+    dedup.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
+    dedup.add_argument("--max-bytes", type=int, default=None, help="pages larger than this get status too_large")
+    dedup.add_argument("--precise", action="store_true", help="trafilatura with its fallback extractors (slower)")
+    dedup.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _cross_options(dedup)
+    dedup.set_defaults(func=cmd_dedup)
 
     explain = sub.add_parser("explain", help="print verdicts and reasons in plain words")
     explain.add_argument("inputs", nargs="+", help=inputs_help)
@@ -206,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be at least 1")
     if getattr(args, "threshold", None) is not None and not 0.0 <= args.threshold <= 1.0:
         parser.error("--threshold must be between 0 and 1")
+    if getattr(args, "similarity", None) is not None and not 0.0 < args.similarity <= 1.0:
+        parser.error("--similarity must be above 0 and at most 1")
+    if args.command == "score" and not args.dedup and (args.sites or args.families):
+        parser.error("--sites and --families need --dedup")
     try:
         return int(args.func(args))
     except (InputError, ConfigError) as exc:

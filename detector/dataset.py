@@ -18,7 +18,13 @@ from typing import Any
 from .types import Page
 
 #: The data files, in the order ``load_rows`` reads them by default.
-DATA_FILES: tuple[str, ...] = ("l2r.jsonl.gz", "html.jsonl.gz", "seeds.jsonl.gz", "synthetic.jsonl.gz")
+DATA_FILES: tuple[str, ...] = (
+    "l2r.jsonl.gz",
+    "html.jsonl.gz",
+    "seeds.jsonl.gz",
+    "synthetic.jsonl.gz",
+    "dedup.jsonl.gz",
+)
 SPLITS: tuple[str, ...] = ("train", "test", "reference")
 
 _HOW_TO_BUILD = (

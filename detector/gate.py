@@ -109,14 +109,15 @@ def pin(
     out: dict[str, Any] = {}
     worse = []
     for name, (direction, margin) in HEADLINES.items():
-        value = figures.get(name)
-        if value is None:
+        raw = figures.get(name)
+        if raw is None:
             raise ConfigError(f"cannot pin {name}: the evaluation did not compute it")
+        value = round(float(raw), 6)  # floors are stored to 6 decimals: compare at that precision
         if name in old:
             previous = float(old[name]["floor"])
             if (value < previous if direction == "min" else value > previous) and not allow_lower:
                 worse.append(f"{name}: {previous:.4f} -> {value:.4f}")
-        out[name] = {"floor": round(float(value), 6), "margin": margin, "direction": direction}
+        out[name] = {"floor": value, "margin": margin, "direction": direction}
     if worse:
         raise ConfigError(
             "re-pinning would lower these floors: " + "; ".join(worse) + ". Pass --allow-lower (and say why)."

@@ -2,10 +2,12 @@
 
 Two parts, both fitted with scikit-learn (see ``detector.train``):
 
-* a **text model**: hashed word n-grams -> logistic regression, trained only on human/machine pairs of
-  the same texts (l2r rewrites), so it can learn how machines write but not what pages are about;
-* the **page model**: standardised signal values and the text model's logit -> logistic regression,
-  then Platt scaling (a logistic curve) fitted on out-of-fold decisions.
+* a **text model**: IDF-weighted hashed word 1-2-grams and byte 3-4-grams of the page's prose ->
+  logistic regression, trained on human/machine pairs of the same texts (l2r rewrites), so it learns how
+  machines write rather than what pages are about, and on the prose of real genuine pages;
+* the **page model**: the signal values and the text model's logit -> ``detector.estimator.SignalClassifier``
+  (robust scaling, logistic regression, Platt scaling fitted on out-of-fold decisions), a scikit-learn
+  estimator whose fitted arrays this module ships.
 
 A linear page model keeps every decision explainable: each feature's contribution is its coefficient
 times its standardised value, and the reasons of a verdict are the signals that contributed most.

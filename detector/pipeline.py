@@ -153,12 +153,22 @@ class Detector:
         near its start, otherwise text.
         """
         page = content if isinstance(content, Page) else _to_page(content, url=url, id=id, format=format)
-        return self._score_batch([page])[0]
+        return self._score_batch([page])[0][0]
 
     def score_many(
         self, pages: Iterable[Page | str | bytes | dict[str, Any]], batch_size: int = 32
     ) -> Iterator[Verdict]:
         """Score a stream of pages lazily, one verdict per page, in input order."""
+        for verdict, _ in self.score_many_with_docs(pages, batch_size):
+            yield verdict
+
+    def score_many_with_docs(
+        self, pages: Iterable[Page | str | bytes | dict[str, Any]], batch_size: int = 32
+    ) -> Iterator[tuple[Verdict, Cleaned | None]]:
+        """:meth:`score_many`, each verdict with the cleaned page it was scored on (None if it was not).
+
+        For a stage that needs the text after scoring (near-duplicates) without cleaning the page twice.
+        """
         batch: list[Page] = []
         for i, item in enumerate(pages):
             batch.append(_coerce(item, i))
@@ -168,8 +178,9 @@ class Detector:
         if batch:
             yield from self._score_batch(batch)
 
-    def _score_batch(self, pages: list[Page]) -> list[Verdict]:
+    def _score_batch(self, pages: list[Page]) -> list[tuple[Verdict, Cleaned | None]]:
         verdicts: list[Verdict | None] = [None] * len(pages)
+        cleaned_docs: list[Cleaned | None] = [None] * len(pages)
         docs: list[tuple[int, Cleaned, dict[str, SignalResult]]] = []
         for i, page in enumerate(pages):
             try:
@@ -177,6 +188,7 @@ class Detector:
                 if isinstance(cleaned, tuple):
                     verdicts[i] = self._status_verdict(page, *cleaned)
                     continue
+                cleaned_docs[i] = cleaned
                 docs.append((i, cleaned, self.signals(cleaned)))
             except Exception as exc:  # a broken page must become a verdict, never stop the stream
                 LOGGER.warning("page %s failed: %s: %s", page.id, type(exc).__name__, exc)
@@ -196,7 +208,7 @@ class Detector:
                 LOGGER.warning("model failed on a batch: %s: %s", type(exc).__name__, exc)
                 for i, _, _ in docs:
                     verdicts[i] = self._status_verdict(pages[i], "error", f"{type(exc).__name__}: {exc}")
-        return [v for v in verdicts if v is not None]
+        return [(v, doc) for v, doc in zip(verdicts, cleaned_docs, strict=True) if v is not None]
 
     def _status_verdict(self, page: Page, status: Status, reason: str) -> Verdict:
         return Verdict(id=page.id, url=page.url, status=status, reason=reason, model_version=self.model.version)

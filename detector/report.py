@@ -87,6 +87,8 @@ def render_markdown(res: dict[str, Any], gate_lines: list[str]) -> str:
     if "cross_generator" in res:
         lines += _cross_section(res)
     lines += _template_section(res)
+    if "near_duplicates" in res:
+        lines += _dedup_section(res["near_duplicates"])
     lines += _errors_section(res)
     if res.get("plots"):
         lines += ["## Plots", ""]
@@ -154,7 +156,8 @@ def _scorer_rows(table: dict[str, Any]) -> list[str]:
         "| scorer | ROC-AUC | TPR at 1% FPR | detector's margin, ROC-AUC [95% CI] | margin, TPR at 1% FPR [95% CI] |",
         "|---|---:|---:|---|---|",
     ]
-    order = ["detector", "tfidf_logreg", "quality_rules", *sorted(k for k in table if k.startswith("only:"))]
+    ablation = sorted(k for k in table if k.startswith("only:"))
+    order = ["detector", "tfidf_logreg_punct", "tfidf_logreg", "quality_rules", *ablation]
     for name in [n for n in order if n in table]:
         v = table[name]
         lines.append(
@@ -169,7 +172,9 @@ def _baselines_section(res: dict[str, Any]) -> list[str]:
     lines = [
         "## Baselines, same rows",
         "",
-        "`tfidf_logreg`: TF-IDF word 1-2-grams + logistic regression on the text model's training rows; "
+        "`tfidf_logreg`: TF-IDF word 1-2-grams + logistic regression on the text model's training rows "
+        "(scikit-learn's default tokens); `tfidf_logreg_punct`: the same with punctuation marks and "
+        "one-letter words kept as tokens, as the detector's text model reads them; "
         "`quality_rules`: datatrove's Gopher, Gopher-repetition, C4 and FineWeb filters, score = filters failed; "
         "`only:<family>`: the detector's own training with that signal family alone.",
         "",
@@ -233,6 +238,38 @@ def _template_section(res: dict[str, Any]) -> list[str]:
         reasons = "; ".join(sd["reasons"][:4]).replace("|", "/")
         label = "farm" if sd["label"] else "genuine"
         lines.append(f"| {sd['id']} | {label} | {_f(sd['probability'])} | {sd['predicted']} | {reasons} |")
+    return [*lines, ""]
+
+
+def _dedup_section(nd: dict[str, Any]) -> list[str]:
+    ex, ed, pa = nd["exact_copies_l2r"], nd["edited_copies"], nd["paraphrases_l2r"]
+    ident = ex["byte-identical"]
+    rewrite = ex["another rewrite of the same human text"]
+    curves = nd["s_curve"]
+    lines = [
+        "## Near-duplicates",
+        "",
+        f"MinHash of word 5-gram shingles, {nd['num_perm']} permutations, LSH {curves['ours']['bands']} bands x "
+        f"{curves['ours']['rows']} rows (datasketch would pick {curves['datasketch']['bands']} x "
+        f"{curves['datasketch']['rows']}), candidates verified at estimated Jaccard >= {nd['threshold']}. "
+        "A pair counts as found when both pages land in one cluster; precision is over every pair a cluster "
+        "puts together, judged by its exact Jaccard.",
+        "",
+        f"- **Exact copies in l2r** (TravelTourism = TechnicalWriting, pooled with all {ex['pool']} texts): "
+        f"{ident['pairs']} byte-identical pairs, recall {_f(ident['recall_at_or_above_threshold'])}, precision "
+        f"{_f(ex['precision']['precision'])} over {ex['precision']['reported_pairs']} reported pairs; "
+        f"{rewrite['pairs']} pairs of two GPT-3-Turbo rewrites of the same human text (paraphrases): "
+        f"{sum(v['merged'] for v in rewrite['by_band'].values())} merged.",
+        f"- **Edited copies of {ed['articles']} real articles** (held-out genuine pages, random word edits): recall "
+        f"{_f(ed['recall_at_or_above_threshold'])} for pairs at Jaccard >= {nd['threshold']}, precision "
+        f"{_f(ed['precision']['precision'])} over {ed['precision']['reported_pairs']} reported pairs.",
+        f"- **Human texts and their LLM rewrites** (held-out l2r): {pa['merged']} of {pa['pairs']} pairs merged "
+        f"({_f(pa['share_merged'], '.2%')}).",
+        "",
+        "| exact Jaccard of the pair (edited copies) | pairs | merged | share |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {k} | {v['pairs']} | {v['merged']} | {v['share_merged']:.1%} |" for k, v in ed["by_band"].items()]
     return [*lines, ""]
 
 

@@ -348,6 +348,28 @@ def template_families(
     """
     if len(ids) != len(docs):
         raise ValueError(f"{len(ids)} ids but {len(docs)} pages")
+    return families_of_skeletons(
+        ids, [skeleton(doc) for doc in docs], threshold=threshold, min_parts=min_parts, recall=recall, params=params
+    )
+
+
+def families_of_skeletons(
+    ids: Sequence[str],
+    skeletons: Sequence[Skeleton],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_parts: int = MIN_PARTS,
+    recall: float = 0.95,
+    params: MinHashParams | None = None,
+) -> list[FamilyInfo]:
+    """:func:`template_families` from skeletons already read (what a streaming run keeps of each page).
+
+    Raises:
+        ValueError: on a repeated id or when ids and skeletons differ in length.
+        ConfigError: on a threshold, recall or min_parts out of range.
+    """
+    if len(ids) != len(skeletons):
+        raise ValueError(f"{len(ids)} ids but {len(skeletons)} skeletons")
     if min_parts < 1:
         raise ConfigError(f"min_parts {min_parts} must be at least 1: a page with no template part has no template")
     params = params if params is not None else skeleton_params()
@@ -355,7 +377,6 @@ def template_families(
     rank = {doc_id: r for r, doc_id in enumerate(sorted(ids))}
     if len(rank) != len(ids):
         raise ValueError("document ids repeat")
-    skeletons = [skeleton(doc) for doc in docs]
     eligible = [len(s.parts) >= min_parts for s in skeletons]
     groups: dict[frozenset[str], list[int]] = {}
     for i in sorted(range(len(ids)), key=lambda k: rank[ids[k]]):
@@ -398,6 +419,7 @@ __all__ = [
     "WEAK_MARKERS",
     "FamilyInfo",
     "Skeleton",
+    "families_of_skeletons",
     "is_marker",
     "part_of",
     "skeleton",

@@ -32,6 +32,7 @@ import numpy as np
 
 from detector.clean import clean_text
 from detector.dataset import corpus_hash, default_corpus_dir, load_rows, row_to_page
+from detector.estimator import SignalClassifier
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
 from detector.model import TEXT_FEATURE, PageModel, TextModel, default_model_dir
 from detector.pipeline import DetectorConfig, clean_page
@@ -198,29 +199,6 @@ def _sample_weights(y: np.ndarray, source: list[str], fmt: list[str]) -> np.ndar
     return w * len(y) / w.sum()
 
 
-def platt(decision: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """Platt scaling (Platt 1999): the logistic curve p = 1 / (1 + exp(-(a d + b))) fitted to (d, y).
-
-    Chosen over isotonic regression: on the held-out sets both calibrate as well (ECE at the stated
-    prevalence 0.023 against 0.025 on l2r, 0.003 on genuine pages), and a strictly increasing curve leaves no
-    ties, so a probability ranks pages exactly as the model's decision does (isotonic steps tie hundreds of
-    pages at the same value, which blurs ROC-AUC and the TPR at a fixed FPR).
-    """
-    from sklearn.linear_model import LogisticRegression
-
-    lr = LogisticRegression(C=1e6, max_iter=1000)  # practically unregularised: two parameters, 17k rows
-    lr.fit(decision.reshape(-1, 1), y, sample_weight=weights / weights.mean())
-    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
-
-
-def prior_weights(w: np.ndarray, y: np.ndarray, prior: float) -> np.ndarray:
-    """``w`` rescaled so that the label-1 rows weigh ``prior`` of the total (each class keeps its inner mix)."""
-    out = w.astype(np.float64).copy()
-    out[y == 1] *= prior / out[y == 1].sum()
-    out[y == 0] *= (1.0 - prior) / out[y == 0].sum()
-    return out * len(y)
-
-
 def text_sample_weights(sources: list[str], y: np.ndarray) -> np.ndarray:
     """Row weights of the text model: the genuine web pages together weigh as much as the l2r human texts.
 
@@ -291,21 +269,6 @@ def text_logits(table: FeatureTable, seed: int = SEED) -> tuple[TextModel, np.nd
     return full, logits
 
 
-def _fit_linear(X: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, Any]:
-    from sklearn.linear_model import LogisticRegression
-
-    mean = X.mean(axis=0)
-    # Scale by the larger of the standard deviation and the 1st-99th percentile range: a value that is
-    # rare in training (a keyword block on 3% of rows) then counts by its size, not by its rarity, so the
-    # model cannot lean on a handful of rows with a huge coefficient.
-    spread = np.percentile(X, 99, axis=0) - np.percentile(X, 1, axis=0)
-    scale = np.maximum(X.std(axis=0), spread)
-    scale[scale < 1e-9] = 1.0
-    clf = LogisticRegression(C=PAGE_MODEL_C, max_iter=5000, random_state=seed)
-    clf.fit((X - mean) / scale, y, sample_weight=w)
-    return mean, scale, clf
-
-
 def fit(
     table: FeatureTable,
     *,
@@ -322,7 +285,6 @@ def fit(
     diagnostics (rates at the threshold on the training rows). ``text`` passes a text model and its
     out-of-fold logits (from :func:`text_logits` on the same table) to fit several page models on one.
     """
-    from sklearn.model_selection import GroupKFold
 
     X_all, y = table.arrays()
     columns = [FEATURE_NAMES.index(n) for n in features]
@@ -336,14 +298,9 @@ def fit(
     w = _sample_weights(y, web, table.fmt)
 
     # Out-of-fold decisions for calibration and the threshold; folds keep l2r pairs together.
-    oof = np.zeros(len(y))
-    for train_idx, test_idx in GroupKFold(n_splits=N_FOLDS).split(X, y, table.group):
-        m, s, clf = _fit_linear(X[train_idx], y[train_idx], w[train_idx], seed)
-        oof[test_idx] = clf.decision_function((X[test_idx] - m) / s)
-    mean, scale, clf = _fit_linear(X, y, w, seed)
-
-    slope, intercept = platt(oof, y, prior_weights(w, y, CALIBRATION_PRIOR))
-    oof_prob = 1.0 / (1.0 + np.exp(-(slope * oof + intercept)))
+    est = SignalClassifier(C=PAGE_MODEL_C, prior=CALIBRATION_PRIOR, n_folds=N_FOLDS, random_state=seed)
+    est.fit(X, y, sample_weight=w, groups=table.group)
+    oof_prob = 1.0 / (1.0 + np.exp(-(est.calib_slope_ * est.oof_decision_ + est.calib_intercept_)))
     # The threshold keeps false positives on genuine web pages (the HTML pages and their text renderings)
     # within budget; human l2r texts are reported at it but do not set it.
     source = np.asarray(table.source)
@@ -357,12 +314,12 @@ def fit(
     }
     model = PageModel(
         feature_names=[*features, TEXT_FEATURE] if use_text_model else list(features),
-        mean=mean,
-        scale=scale,
-        coef=clf.coef_[0].astype(np.float64),
-        intercept=float(clf.intercept_[0]),
-        calib_slope=slope,
-        calib_intercept=intercept,
+        mean=est.mean_,
+        scale=est.scale_,
+        coef=est.coef_,
+        intercept=est.intercept_,
+        calib_slope=est.calib_slope_,
+        calib_intercept=est.calib_intercept_,
         threshold=round(threshold, 6),
         feature_set=feature_set_version(),
         text_model=text_model,

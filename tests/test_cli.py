@@ -132,3 +132,69 @@ def test_explain_prints_reasons(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert main(["explain", str(page)]) == 0
     out = capsys.readouterr().out
     assert "FARM" in out and "+ " in out
+
+
+# -- near-duplicates and template families ---------------------------------------------------------------
+
+
+@pytest.fixture()
+def copied_pages(mixed_inputs: Path) -> Path:
+    """The mixed folder plus two re-publications of a farm seed on other hosts, one of them lightly edited."""
+    text = seed_text("001")
+    edited = text.replace("diplomatic", "political", 2)
+    copies = [
+        {"id": "copy-exact", "url": "https://spinmirror.example/a", "text": text},
+        {"id": "copy-edited", "url": "https://www.otherfarm.example/b", "text": edited},
+    ]
+    (mixed_inputs / "copies.jsonl").write_text("\n".join(json.dumps(c) for c in copies) + "\n", encoding="utf-8")
+    return mixed_inputs
+
+
+CROSS_COLUMNS = {"cluster_id", "cluster_size", "nearest_id", "nearest_similarity", "cluster_hosts", "family_id"}
+
+
+def test_dedup_one_row_per_record_with_clusters(copied_pages: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dedup.jsonl"
+    assert main(["dedup", str(copied_pages), "-o", str(out), "--no-progress"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 13  # the 11 mixed records and the 2 copies
+    assert all(set(r) >= CROSS_COLUMNS and "probability" not in r for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    cluster = {"copy-edited", "copy-exact", "j1"}  # j1 holds the seed the copies were made of
+    for doc in cluster:
+        assert by_id[doc]["cluster_id"] == "copy-edited" and by_id[doc]["cluster_size"] == 3  # smallest id
+        assert by_id[doc]["cluster_hosts"] == 3  # example.org, spinmirror.example, otherfarm.example
+    assert by_id["copy-exact"]["nearest_similarity"] == 1.0
+    for r in rows:
+        if r["id"] not in cluster:
+            assert r["cluster_size"] == 1 and r["cluster_id"] == r["id"] and r["nearest_id"] is None
+
+
+def test_dedup_ids_do_not_depend_on_the_input_order(copied_pages: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    records = copied_pages / "copies.jsonl"
+    assert main(["dedup", str(records), str(copied_pages / "records.jsonl"), "-o", str(first), "--no-progress"]) == 0
+    assert main(["dedup", str(copied_pages / "records.jsonl"), str(records), "-o", str(second), "--no-progress"]) == 0
+
+    def clusters(path: Path) -> dict[str, str]:
+        return {r["id"]: r["cluster_id"] for r in map(json.loads, path.read_text().splitlines()) if "id" in r}
+
+    assert clusters(first) == clusters(second)
+
+
+def test_score_with_dedup_adds_columns_sites_and_families(copied_pages: Path, tmp_path: Path) -> None:
+    out, sites, families = tmp_path / "v.csv", tmp_path / "sites.csv", tmp_path / "fam.jsonl"
+    args = ["score", str(copied_pages), "-o", str(out), "--dedup", "--sites", str(sites), "--families", str(families)]
+    assert main([*args, "--workers", "2", "--no-progress"]) == 0
+    df = pd.read_csv(out)
+    assert len(df) == 13 and set(df.columns) >= CROSS_COLUMNS and "probability" in df.columns
+    view = pd.read_csv(sites)
+    farm = view.set_index("host").loc["spinmirror.example"]
+    assert farm["pages"] == 1 and farm["farm"] == 1 and farm["pages_in_duplicate_clusters"] == 1
+    assert families.exists()
+
+
+def test_sites_without_dedup_is_a_usage_error(mixed_inputs: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["score", str(mixed_inputs), "--sites", str(tmp_path / "s.csv")])
+    assert exc.value.code == 2

@@ -110,7 +110,20 @@ def test_seeds_are_reference_rows(rows: dict[str, list[dict[str, Any]]]) -> None
     assert len(seeds) == 4
     assert all(r["split"] == "reference" for r in seeds)
     assert {r["id"].split("/")[-1][:3]: r["label"] for r in seeds} == {"000": 1, "001": 1, "002": 1, "004": 0}
-    assert all(r["split"] != "reference" for n in DATA_FILES if n != "seeds.jsonl.gz" for r in rows[n])
+    reference_files = ("seeds.jsonl.gz", "dedup.jsonl.gz")
+    assert all(r["split"] != "reference" for n in DATA_FILES if n not in reference_files for r in rows[n])
+
+
+def test_dedup_rows_name_real_twins(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """The TravelTourism copies: every twin is an l2r row; byte-identical twins have the very same text."""
+    l2r = {r["id"]: r for r in rows["l2r.jsonl.gz"]}
+    dup = rows["dedup.jsonl.gz"]
+    assert len(dup) == 995 and all(r["split"] == "reference" for r in dup)
+    kinds = collections.Counter(r["twin_kind"] for r in dup)
+    assert kinds == {"byte-identical": 795, "another rewrite of the same human text": 200}
+    for r in dup:
+        twin = l2r[r["twin_id"]]
+        assert (twin["text"] == r["text"]) == (r["twin_kind"] == "byte-identical"), r["id"]
 
 
 def test_loader_filters_and_converts() -> None:

@@ -54,6 +54,8 @@ def test_repinning_cannot_lower_a_floor_without_the_flag() -> None:
     with pytest.raises(ConfigError, match="lower"):
         gate.pin(worse, "new-data", floors)  # new data is no licence to lower a floor
     assert gate.pin(worse, "abc", floors, allow_lower=True)["figures"]["l2r.roc_auc"]["floor"] == 0.94
+    same = dict(FIGURES, **{"l2r.roc_auc": 0.95 - 1e-9})  # below the floor only past its 6 stored decimals
+    assert gate.pin(same, "abc", floors)["figures"]["l2r.roc_auc"]["floor"] == 0.95
 
 
 def test_floors_file_round_trip_and_bad_files(tmp_path: Path) -> None:

@@ -1,0 +1,210 @@
+"""The one stage that looks across pages: near-duplicate clusters, template families, the site view.
+
+A run keeps a small :class:`PageSketch` of every page (its text's MinHash signature, 512 bytes, and its
+skeleton, a few dozen short tokens) while the pages stream through cleaning and scoring; when the input
+ends, :class:`CrossPage` clusters the signatures (``detector.dedup``) and the skeletons
+(``detector.skeleton``) and gives every record its columns:
+
+* ``cluster_id`` (the smallest member id), ``cluster_size``, ``nearest_id``, ``nearest_similarity``
+  (estimated Jaccard of word 5-gram shingles), ``cluster_hosts`` (how many hosts carry the cluster's text:
+  a spun article published on many sites);
+* ``family_id``, ``family_size``: pages built from the same template skeleton with other words.
+
+and, per host, the site view a crawl engineer blocks by (:meth:`CrossPage.sites`), and per template
+family its share of flagged pages (:meth:`CrossPage.families`). Records that could not be cleaned are
+their own cluster and family (size 1).
+
+Memory is what the sketches hold, about 1 KB a page; the verdict rows themselves are spooled to disk by
+the command line while the run goes on, not kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from detector.dedup import DEFAULT_THRESHOLD, MinHasher, cluster_signatures
+from detector.skeleton import DEFAULT_THRESHOLD as FAMILY_THRESHOLD
+from detector.skeleton import Skeleton, families_of_skeletons, skeleton
+from detector.types import Cleaned
+
+#: Columns the stage adds to every row, in order.
+COLUMNS = (
+    "cluster_id",
+    "cluster_size",
+    "nearest_id",
+    "nearest_similarity",
+    "cluster_hosts",
+    "family_id",
+    "family_size",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageSketch:
+    """What the cross-page stage keeps of one page: None fields for a page that could not be cleaned."""
+
+    signature: np.ndarray | None = None  # uint32[num_perm]
+    skeleton: Skeleton | None = None
+
+
+def sketch_page(doc: Cleaned | None, hasher: MinHasher) -> PageSketch:
+    """The sketch of a cleaned page (an empty sketch when there is no page)."""
+    if doc is None:
+        return PageSketch()
+    return PageSketch(signature=hasher.signature(doc.text), skeleton=skeleton(doc))
+
+
+def host_of(url: str | None) -> str:
+    """The lower-cased host of a URL without a leading ``www.``; ``""`` when there is none."""
+    if not url:
+        return ""
+    try:
+        host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclass
+class _Record:
+    id: str
+    host: str
+    status: str
+    label: str | None
+    probability: float | None
+
+
+@dataclass
+class CrossPage:
+    """Collects sketches during a run; :meth:`finish` computes clusters and families.
+
+    ``threshold`` is the near-duplicate Jaccard threshold (with the bands x rows ``detector.dedup`` picks
+    for 0.95 recall there); ``family_threshold`` the skeleton-feature Jaccard of a template family.
+    """
+
+    hasher: MinHasher = field(default_factory=MinHasher)
+    threshold: float = DEFAULT_THRESHOLD
+    family_threshold: float | None = None
+    _records: list[_Record] = field(default_factory=list, repr=False)
+    _signatures: list[np.ndarray] = field(default_factory=list, repr=False)
+    _skeletons: list[Skeleton] = field(default_factory=list, repr=False)
+    _columns: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def sketch(self, doc: Cleaned | None) -> PageSketch:
+        return sketch_page(doc, self.hasher)
+
+    def add(self, row: dict[str, Any], sketch: PageSketch) -> None:
+        """Add one output row (``id``, ``url``, ``status``, ``label``, ``probability``) and its sketch."""
+        self._records.append(
+            _Record(
+                id=str(row["id"]),
+                host=host_of(row.get("url")),
+                status=str(row.get("status", "ok")),
+                label=row.get("label"),
+                probability=row.get("probability"),
+            )
+        )
+        empty = np.full(self.hasher.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)  # dedup's "no words"
+        self._signatures.append(sketch.signature if sketch.signature is not None else empty)
+        self._skeletons.append(sketch.skeleton if sketch.skeleton is not None else Skeleton((), ()))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def finish(self) -> list[dict[str, Any]]:
+        """The added columns of every row, in the order the rows were added."""
+        if self._columns is not None:
+            return self._columns
+        # Records may share an id (a JSONL file with a repeated id): cluster on unique keys that sort as
+        # the ids do, then report the id part, so cluster ids stay the smallest member *id*.
+        keys = [f"{r.id}\x00{i:012d}" for i, r in enumerate(self._records)]
+        if not keys:
+            self._columns = []
+            return self._columns
+        sigs = np.vstack(self._signatures)
+        dups = cluster_signatures(keys, sigs, threshold=self.threshold)
+        family_threshold = FAMILY_THRESHOLD if self.family_threshold is None else self.family_threshold
+        fams = families_of_skeletons(keys, self._skeletons, threshold=family_threshold)
+        hosts: dict[str, set[str]] = defaultdict(set)
+        for r, d in zip(self._records, dups, strict=True):
+            if r.host:
+                hosts[d.cluster_id].add(r.host)
+        out = []
+        for r, d, f in zip(self._records, dups, fams, strict=True):
+            out.append(
+                {
+                    "cluster_id": _id_part(d.cluster_id),
+                    "cluster_size": d.cluster_size,
+                    "nearest_id": _id_part(d.nearest_id) if d.nearest_id else None,
+                    "nearest_similarity": round(d.nearest_similarity, 4),
+                    "cluster_hosts": len(hosts[d.cluster_id]) or (1 if r.host else 0),
+                    "family_id": _id_part(f.family_id),
+                    "family_size": f.family_size,
+                }
+            )
+        self._columns = out
+        return out
+
+    def sites(self) -> list[dict[str, Any]]:
+        """Per host: pages, pages scored, flagged share, mean probability, duplicated pages, families used.
+
+        "Scored" pages are those with a label (none in a ``detector dedup`` run, which scores nothing).
+        """
+        columns = self.finish()
+        by_host: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(self._records):
+            by_host[r.host or "(no url)"].append(i)
+        rows: list[dict[str, Any]] = []
+        for host, idx in by_host.items():
+            scored = [i for i in idx if self._records[i].label is not None]
+            farm = sum(self._records[i].label == "farm" for i in scored)
+            probs = [p for i in scored if (p := self._records[i].probability) is not None]
+            families = Counter(columns[i]["family_id"] for i in idx if columns[i]["family_size"] > 1)
+            rows.append(
+                {
+                    "host": host,
+                    "pages": len(idx),
+                    "scored": len(scored),
+                    "farm": farm,
+                    "farm_share": round(farm / len(scored), 4) if scored else None,
+                    "mean_probability": round(float(np.mean(probs)), 4) if probs else None,
+                    "pages_in_duplicate_clusters": sum(columns[i]["cluster_size"] > 1 for i in idx),
+                    "template_families": len(families),
+                    "top_families": "; ".join(f"{k} ({n})" for k, n in families.most_common(3)),
+                }
+            )
+        rows.sort(key=lambda r: (-(r["farm_share"] or 0.0), -r["pages"], r["host"]))
+        return rows
+
+    def families(self) -> list[dict[str, Any]]:
+        """Per template family of two or more pages: size, hosts, flagged share, and its skeleton."""
+        columns = self.finish()
+        members: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(columns):
+            if c["family_size"] > 1:
+                members[c["family_id"]].append(i)
+        rows: list[dict[str, Any]] = []
+        for fid, idx in members.items():
+            scored = [i for i in idx if self._records[i].label is not None]
+            farm = sum(self._records[i].label == "farm" for i in scored)
+            rows.append(
+                {
+                    "family_id": fid,
+                    "pages": len(idx),
+                    "hosts": len({self._records[i].host for i in idx if self._records[i].host}),
+                    "farm": farm,
+                    "farm_share": round(farm / len(scored), 4) if scored else None,
+                    "skeleton": " ".join(self._skeletons[idx[0]].markers),
+                }
+            )
+        rows.sort(key=lambda r: (-r["pages"], r["family_id"]))
+        return rows
+
+
+def _id_part(key: str) -> str:
+    return key.split("\x00", 1)[0]
