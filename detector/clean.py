@@ -17,6 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -184,17 +185,22 @@ def _mentions_marker(raw: str | bytes) -> bool:
 
     Every TOC_MARKERS / FAQ_MARKERS name contains "-toc", "lwptoc", "toc_container", "table-of-contents"
     or "-faq". Three scans ("toc", "-faq", "of-contents") and a look around each "toc" ("stock",
-    "protocol") cost about a seventh of an XPath search of every element's class and id.
+    "protocol") cost about a seventh of an XPath search of every element's class and id. A str source is
+    scanned as it is (encoding it would copy the page).
     """
     if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogatepass")
-    if b"-faq" in raw or b"of-contents" in raw:
+        return _probe(raw, "toc", "-faq", "of-contents", "-", "lwp", "toc_container")
+    return _probe(raw, b"toc", b"-faq", b"of-contents", b"-", b"lwp", b"toc_container")
+
+
+def _probe(raw: Any, toc: Any, faq: Any, contents: Any, dash: Any, lwp: Any, container: Any) -> bool:
+    if faq in raw or contents in raw:
         return True
-    i = raw.find(b"toc")
+    i = raw.find(toc)
     while i >= 0:
-        if raw[i - 1 : i] == b"-" or raw[i - 3 : i] == b"lwp" or raw.startswith(b"toc_container", i):
+        if raw[i - 1 : i] == dash or raw[i - 3 : i] == lwp or raw.startswith(container, i):
             return True
-        i = raw.find(b"toc", i + 3)
+        i = raw.find(toc, i + 3)
     return False
 
 

@@ -35,17 +35,17 @@ IN_FLIGHT_PER_WORKER = 4  # batches queued per worker: bounds memory whatever th
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(model: str | None, config: dict[str, Any], mode: str) -> None:
+def _init_worker(model: str | None, config: dict[str, Any], mode: str, signals: bool) -> None:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    _WORKER.update(_make_scorer(model, config, mode))
+    _WORKER.update(_make_scorer(model, config, mode, signals))
 
 
-def _make_scorer(model: str | None, config: dict[str, Any], mode: str) -> dict[str, Any]:
+def _make_scorer(model: str | None, config: dict[str, Any], mode: str, signals: bool) -> dict[str, Any]:
     """What a process needs for ``mode``: "score", "score+sketch" (score, then sketch the cleaned page) or
-    "sketch" (clean and sketch only, no model)."""
+    "sketch" (clean and sketch only, no model); ``signals``: rows carry every signal value."""
     from detector.pipeline import Detector, DetectorConfig
 
-    out: dict[str, Any] = {"mode": mode}
+    out: dict[str, Any] = {"mode": mode, "signals": signals}
     if mode != "sketch":
         out["detector"] = Detector.load(model, **config)
     else:
@@ -107,23 +107,22 @@ def row_stream(
 ) -> Iterator[tuple[dict[str, Any], Any]]:
     """(row, sketch) per page in input order; with ``workers > 1`` at most ``workers * 4`` batches are in flight."""
     if workers <= 1:
-        scorer = _make_scorer(model, config, mode) | {"signals": signals}
+        scorer = _make_scorer(model, config, mode, signals)
         for batch in _batches(pages, BATCH):
             yield from _run_batch(scorer, batch)
         return
     window: list[Future[list[tuple[dict[str, Any], Any]]]] = []
-    initargs = (model, config, mode)
+    initargs = (model, config, mode, signals)
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
         for batch in _batches(pages, BATCH):
-            window.append(pool.submit(_worker_batch_with, batch, signals))
+            window.append(pool.submit(_worker_batch, batch))
             if len(window) >= workers * IN_FLIGHT_PER_WORKER:
                 yield from window.pop(0).result()
         for future in window:
             yield from future.result()
 
 
-def _worker_batch_with(pages: list[Page], signals: bool) -> list[tuple[dict[str, Any], Any]]:
-    _WORKER["signals"] = signals
+def _worker_batch(pages: list[Page]) -> list[tuple[dict[str, Any], Any]]:
     return _run_batch(_WORKER, pages)
 
 
@@ -186,27 +185,22 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
         from detector.crosspage import CrossPage
 
         cross = CrossPage(threshold=args.similarity)
-    with open_writer(args.output) as writer:
-        if cross is None:
-            for row, _ in _progress(rows, show_progress):
-                statuses[row["status"]] += 1
-                labels[row["label"]] += bool(row.get("label"))
+    # With a cross-page stage, clusters need every page first: rows wait in a temporary file (memory stays
+    # flat), sketches in memory (about 1 KB a page); then each row is written with its cross-page columns.
+    with open_writer(args.output) as writer, tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for row, sketch in _progress(rows, show_progress):
+            statuses[row["status"]] += 1
+            if row.get("label"):
+                labels[row["label"]] += 1
+            if cross is None:
                 writer.write(row)
-        else:
-            # Clusters need every page first: rows wait in a temporary file (memory stays flat), sketches
-            # in memory (about 1 KB a page); then each row is written with its cross-page columns.
-            with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-                for row, sketch in _progress(rows, show_progress):
-                    statuses[row["status"]] += 1
-                    if row.get("label"):
-                        labels[row["label"]] += 1
-                    cross.add(row, sketch)
-                    spool.write(json.dumps(row, ensure_ascii=False) + "\n")
-                columns = cross.finish()
-                spool.seek(0)
-                for line, extra in zip(spool, columns, strict=True):
-                    writer.write(json.loads(line) | extra)
-    labels = Counter({k: v for k, v in labels.items() if v})
+            else:
+                cross.add(row, sketch)
+                spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if cross is not None:
+            spool.seek(0)
+            for line, extra in zip(spool, cross.finish(), strict=True):
+                writer.write(json.loads(line) | extra)
     print(_summary(statuses, labels), file=sys.stderr)
     if cross is not None:
         _cross_outputs(args, cross)

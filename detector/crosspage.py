@@ -95,9 +95,6 @@ class CrossPage:
     _skeletons: list[Skeleton] = field(default_factory=list, repr=False)
     _columns: list[dict[str, Any]] | None = field(default=None, repr=False)
 
-    def sketch(self, doc: Cleaned | None) -> PageSketch:
-        return sketch_page(doc, self.hasher)
-
     def add(self, row: dict[str, Any], sketch: PageSketch) -> None:
         """Add one output row (``id``, ``url``, ``status``, ``label``, ``probability``) and its sketch."""
         self._records.append(

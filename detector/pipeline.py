@@ -92,17 +92,19 @@ def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, s
     html = page.html
     assert html is not None
     size = len(html)
-    if size == 0 or (isinstance(html, str) and not html.strip()):
+    if size == 0 or (isinstance(html, str) and html.isspace()):
         return "empty", "the page is empty"
     if size > config.max_bytes:
         return "too_large", f"page of {size:,} bytes exceeds max_bytes={config.max_bytes:,}"
     ctype = (page.content_type or "").split(";")[0].strip().lower()
     if ctype and not ctype.startswith(_HTML_CONTENT_TYPES):
         return "not_html", f"content type {ctype!r} is not HTML"
-    raw = html if isinstance(html, bytes) else html.encode("utf-8", "surrogatepass")
-    if b"\x00" in raw[:2048] or not _looks_like_html(raw):
-        if ctype == "text/plain" or (not ctype and b"\x00" not in raw[:2048] and b"<" not in raw[:512]):
-            return _enough_text(clean_text(raw.decode("utf-8", "replace"), url=page.url), config)
+    # Sniffed from the head only: a str page is not encoded whole for it.
+    head = html[:4096] if isinstance(html, bytes) else html[:4096].encode("utf-8", "surrogatepass")
+    if b"\x00" in head[:2048] or not _looks_like_html(head):
+        if ctype == "text/plain" or (not ctype and b"\x00" not in head[:2048] and b"<" not in head[:512]):
+            text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+            return _enough_text(clean_text(text, url=page.url), config)
         return "not_html", "the content does not look like HTML (no HTML tags in the first 4 KB)"
     tree = load_html(html)
     if tree is None:

@@ -181,22 +181,22 @@ def sha1_hash32(shingle: str | bytes) -> int:
     return value
 
 
-def _fmix32(h: U32Array) -> U32Array:
-    s1, m1, s2, m2, s3 = (np.uint32(v) for v in _FMIX32)
+def _fmix(h: np.ndarray, constants: tuple[int, int, int, int, int], dtype: type) -> np.ndarray:
+    """MurmurHash3's finaliser (xor-shift, multiply, xor-shift, multiply, xor-shift) in ``dtype`` arithmetic."""
+    s1, m1, s2, m2, s3 = (dtype(v) for v in constants)
     h = h ^ (h >> s1)
     h = h * m1
     h = h ^ (h >> s2)
     h = h * m2
     return h ^ (h >> s3)
+
+
+def _fmix32(h: U32Array) -> U32Array:
+    return _fmix(h, _FMIX32, np.uint32)
 
 
 def _fmix64(h: U64Array) -> U64Array:
-    s1, m1, s2, m2, s3 = (np.uint64(v) for v in _FMIX64)
-    h = h ^ (h >> s1)
-    h = h * m1
-    h = h ^ (h >> s2)
-    h = h * m2
-    return h ^ (h >> s3)
+    return _fmix(h, _FMIX64, np.uint64)
 
 
 # ----------------------------------------------------------------------------------------------------
