@@ -8,6 +8,7 @@ model cannot be loaded, 1 for any other fatal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -186,8 +187,13 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
 
         cross = CrossPage(threshold=args.similarity)
     # With a cross-page stage, clusters need every page first: rows wait in a temporary file (memory stays
-    # flat), sketches in memory (about 1 KB a page); then each row is written with its cross-page columns.
-    with open_writer(args.output) as writer, tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+    # flat), sketches in memory (about 1 KB a page) but for their shingle sets, which the stage spools to
+    # a temporary file of its own; then each row is written with its cross-page columns.
+    with (
+        contextlib.nullcontext() if cross is None else cross,
+        open_writer(args.output) as writer,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
+    ):
         for row, sketch in _progress(rows, show_progress):
             statuses[row["status"]] += 1
             if row.get("label"):
@@ -304,7 +310,7 @@ def _cross_options(p: argparse.ArgumentParser) -> None:
         "--similarity",
         type=float,
         default=DEFAULT_THRESHOLD,
-        help=f"near-duplicate threshold, estimated Jaccard of word 5-gram shingles (default {DEFAULT_THRESHOLD})",
+        help=f"near-duplicate threshold, exact Jaccard of word 5-gram shingles (default {DEFAULT_THRESHOLD})",
     )
     p.add_argument("--sites", default=None, help="also write the per-host site view here (.jsonl, .csv, .parquet)")
     p.add_argument("--families", default=None, help="also write the template families here (.jsonl, .csv, .parquet)")

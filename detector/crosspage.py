@@ -1,12 +1,13 @@
 """The one stage that looks across pages: near-duplicate clusters, template families, the site view.
 
-A run keeps a small :class:`PageSketch` of every page (its text's MinHash signature, 512 bytes, and its
-skeleton, a few dozen short tokens) while the pages stream through cleaning and scoring; when the input
-ends, :class:`CrossPage` clusters the signatures (``detector.dedup``) and the skeletons
+A run keeps a small :class:`PageSketch` of every page (its text's MinHash signature, 512 bytes, its set
+of shingle hashes, and its skeleton, a few dozen short tokens) while the pages stream through cleaning
+and scoring; when the input ends, :class:`CrossPage` clusters the signatures (``detector.dedup``: LSH
+candidates verified on their exact Jaccard, from the shingle sets) and the skeletons
 (``detector.skeleton``) and gives every record its columns:
 
 * ``cluster_id`` (the smallest member id), ``cluster_size``, ``nearest_id``, ``nearest_similarity``
-  (estimated Jaccard of word 5-gram shingles), ``cluster_hosts`` (how many hosts carry the cluster's text:
+  (exact Jaccard of word 5-gram shingles), ``cluster_hosts`` (how many hosts carry the cluster's text:
   a spun article published on many sites);
 * ``family_id``, ``family_size``: pages built from the same template skeleton with other words.
 
@@ -14,20 +15,24 @@ and, per host, the site view a crawl engineer blocks by (:meth:`CrossPage.sites`
 family its share of flagged pages (:meth:`CrossPage.families`). Records that could not be cleaned are
 their own cluster and family (size 1).
 
-Memory is what the sketches hold, about 1 KB a page; the verdict rows themselves are spooled to disk by
-the command line while the run goes on, not kept.
+Memory is the signature, the skeleton and the record, about 1 KB a page, and 8 to 16 bytes of offset: the
+shingle sets are spooled to an anonymous temporary file (4 bytes per distinct shingle, about 4 bytes a
+word of text) that :meth:`CrossPage.finish` (or :meth:`CrossPage.close`) deletes. The verdict rows
+themselves are spooled to disk by the command line while the run goes on, not kept.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from detector.dedup import DEFAULT_THRESHOLD, MinHasher, cluster_signatures
+from detector.dedup import DEFAULT_THRESHOLD, MinHasher, ShingleStore, cluster_signatures
 from detector.skeleton import DEFAULT_THRESHOLD as FAMILY_THRESHOLD
 from detector.skeleton import Skeleton, families_of_skeletons, skeleton
 from detector.types import Cleaned
@@ -46,17 +51,30 @@ COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class PageSketch:
-    """What the cross-page stage keeps of one page: None fields for a page that could not be cleaned."""
+    """What the cross-page stage keeps of one page: None fields for a page that could not be cleaned.
+
+    ``signature`` and ``shingles`` come together (:func:`sketch_page`): the signature proposes candidates,
+    the shingle set verifies them.
+
+    Raises:
+        ValueError: when only one of ``signature`` and ``shingles`` is given.
+    """
 
     signature: np.ndarray | None = None  # uint32[num_perm]
+    shingles: np.ndarray | None = None  # uint32, sorted unique shingle hashes
     skeleton: Skeleton | None = None
+
+    def __post_init__(self) -> None:
+        if (self.signature is None) != (self.shingles is None):
+            raise ValueError("a page sketch needs both its signature and its shingle set, or neither")
 
 
 def sketch_page(doc: Cleaned | None, hasher: MinHasher) -> PageSketch:
     """The sketch of a cleaned page (an empty sketch when there is no page)."""
     if doc is None:
         return PageSketch()
-    return PageSketch(signature=hasher.signature(doc.text), skeleton=skeleton(doc))
+    signature, shingle_set = hasher.sketch(doc.text)
+    return PageSketch(signature=signature, shingles=shingle_set, skeleton=skeleton(doc))
 
 
 def host_of(url: str | None) -> str:
@@ -84,19 +102,34 @@ class CrossPage:
     """Collects sketches during a run; :meth:`finish` computes clusters and families.
 
     ``threshold`` is the near-duplicate Jaccard threshold (with the bands x rows ``detector.dedup`` picks
-    for 0.95 recall there); ``family_threshold`` the skeleton-feature Jaccard of a template family.
+    for 0.95 recall there; candidates verified on their exact Jaccard); ``family_threshold`` the
+    skeleton-feature Jaccard of a template family. The shingle sets go to a temporary file in
+    ``spool_dir`` (the system's temporary folder by default), or stay in memory with ``spool=False``.
+    :meth:`finish` frees them; :meth:`close` (or leaving a ``with`` block) frees them without finishing.
     """
 
     hasher: MinHasher = field(default_factory=MinHasher)
     threshold: float = DEFAULT_THRESHOLD
     family_threshold: float | None = None
+    spool: bool = True
+    spool_dir: str | Path | None = None
     _records: list[_Record] = field(default_factory=list, repr=False)
     _signatures: list[np.ndarray] = field(default_factory=list, repr=False)
     _skeletons: list[Skeleton] = field(default_factory=list, repr=False)
+    _shingles: ShingleStore = field(init=False, repr=False)
     _columns: list[dict[str, Any]] | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self._shingles = ShingleStore(spool=self.spool, directory=self.spool_dir)
+
     def add(self, row: dict[str, Any], sketch: PageSketch) -> None:
-        """Add one output row (``id``, ``url``, ``status``, ``label``, ``probability``) and its sketch."""
+        """Add one output row (``id``, ``url``, ``status``, ``label``, ``probability``) and its sketch.
+
+        Raises:
+            ValueError: after :meth:`finish` or :meth:`close`.
+        """
+        if self._columns is not None or self._shingles.closed:
+            raise ValueError("no page can be added after finish() or close()")
         self._records.append(
             _Record(
                 id=str(row["id"]),
@@ -108,23 +141,47 @@ class CrossPage:
         )
         empty = np.full(self.hasher.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)  # dedup's "no words"
         self._signatures.append(sketch.signature if sketch.signature is not None else empty)
+        self._shingles.add(sketch.shingles if sketch.shingles is not None else np.empty(0, np.uint32))
         self._skeletons.append(sketch.skeleton if sketch.skeleton is not None else Skeleton((), ()))
 
     def __len__(self) -> int:
         return len(self._records)
 
+    def close(self) -> None:
+        """Free the shingle sets (the temporary file is deleted); the columns, once computed, stay."""
+        self._shingles.close()
+
+    def __enter__(self) -> CrossPage:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
     def finish(self) -> list[dict[str, Any]]:
-        """The added columns of every row, in the order the rows were added."""
+        """The added columns of every row, in the order the rows were added; frees the shingle sets.
+
+        Raises:
+            ValueError: when :meth:`close` came first.
+        """
         if self._columns is not None:
             return self._columns
+        if self._shingles.closed:
+            raise ValueError("the cross-page stage was closed before finish()")
         # Records may share an id (a JSONL file with a repeated id): cluster on unique keys that sort as
         # the ids do, then report the id part, so cluster ids stay the smallest member *id*.
         keys = [f"{r.id}\x00{i:012d}" for i, r in enumerate(self._records)]
         if not keys:
             self._columns = []
+            self.close()
             return self._columns
         sigs = np.vstack(self._signatures)
-        dups = cluster_signatures(keys, sigs, threshold=self.threshold)
+        try:
+            dups = cluster_signatures(keys, sigs, threshold=self.threshold, shingles=self._shingles)
+        finally:
+            self.close()
+            self._signatures = []
         family_threshold = FAMILY_THRESHOLD if self.family_threshold is None else self.family_threshold
         fams = families_of_skeletons(keys, self._skeletons, threshold=family_threshold)
         hosts: dict[str, set[str]] = defaultdict(set)

@@ -251,7 +251,8 @@ def _dedup_section(nd: dict[str, Any]) -> list[str]:
         "",
         f"MinHash of word 5-gram shingles, {nd['num_perm']} permutations, LSH {curves['ours']['bands']} bands x "
         f"{curves['ours']['rows']} rows (datasketch would pick {curves['datasketch']['bands']} x "
-        f"{curves['datasketch']['rows']}), candidates verified at estimated Jaccard >= {nd['threshold']}. "
+        f"{curves['datasketch']['rows']}), candidates verified at exact Jaccard (of the two shingle-hash sets) "
+        f">= {nd['threshold']}. "
         "A pair counts as found when both pages land in one cluster; precision is over every pair a cluster "
         "puts together, judged by its exact Jaccard.",
         "",

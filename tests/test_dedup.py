@@ -51,40 +51,17 @@ from detector.signals.engagement import is_comment_bait
 from detector.signals.stitched import DATELINE_RE
 from detector.skeleton import FAQ_HEADING_RE, TOC_LABEL_RE, skeleton, template_families
 from detector.types import Cleaned
+from tests.dedup_texts import joined_l2r_texts, shingle_jaccard, substitute, vocabulary
 
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    """60 real texts of 4,000+ characters: consecutive l2r rows joined, as in the benchmark."""
-    out: list[str] = []
-    parts: list[str] = []
-    for row in load_rows(files=["l2r"]):
-        parts.append(row["text"])
-        if sum(len(p) for p in parts) >= 4000:
-            out.append("\n".join(parts))
-            parts = []
-            if len(out) == 60:
-                break
-    return out
+    return joined_l2r_texts(60)
 
 
 @pytest.fixture(scope="module")
 def vocab(texts: list[str]) -> list[str]:
-    return sorted({w for t in texts for w in normalize_words(t) if w.isalpha() and len(w) > 3})
-
-
-def substitute(text: str, every: int, vocab: list[str], seed: int = 0) -> str:
-    """Replace every ``every``-th word with another word (deterministic)."""
-    rng = random.Random(seed)
-    words = text.split(" ")
-    for i in range(every // 2, len(words), every):
-        words[i] = rng.choice(vocab)
-    return " ".join(words)
-
-
-def exact_jaccard(a: str, b: str) -> float:
-    sa, sb = set(shingles(a)), set(shingles(b))
-    return len(sa & sb) / len(sa | sb)
+    return vocabulary(texts)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -162,10 +139,13 @@ def test_bands_rows_meet_the_promised_recall() -> None:
     theirs = datasketch_lsh_params(0.8, 128)
     assert (theirs.bands, theirs.rows) == (9, 13)
     assert theirs.probability(0.8) < 2 / 3  # datasketch's optimiser misses more than a third at 0.8
-    # Verification on top: about half the pairs exactly at the threshold, nearly all from 0.9.
+    # Verification on the estimate: about half the pairs exactly at the threshold, nearly all from 0.9.
     assert 0.4 < detection_probability(0.8, 128, ours, 0.8) < 0.6
     assert detection_probability(0.9, 128, ours, 0.8) > 0.99
     assert detection_probability(0.6, 128, ours, 0.8) < 0.001
+    # On the exact Jaccard: the S-curve itself from the threshold up, nothing below it.
+    assert detection_probability(0.8, 128, ours, 0.8, exact=True) == ours.probability(0.8) > 0.95
+    assert detection_probability(0.79, 128, ours, 0.8, exact=True) == 0.0
 
 
 def test_errors_carry_the_numbers() -> None:
@@ -199,7 +179,7 @@ def test_edited_copies_found_above_the_threshold_and_not_below(texts: list[str],
     for i, src in enumerate(sources):
         for every in (150, 60, 14):  # J = s/(2-s), s = 1-5/every: ~0.935, ~0.85, ~0.47
             copy = substitute(src, every, vocab, seed=i)
-            j = exact_jaccard(src, copy)
+            j = shingle_jaccard(src, copy)
             hits = dict(index.query(copy))
             if j >= 0.9:
                 above += 1
@@ -220,8 +200,8 @@ def test_batch_clusters_match_the_edits(texts: list[str], vocab: list[str]) -> N
         near, far = substitute(src, 150, vocab, seed=i), substitute(src, 12, vocab, seed=i)
         ids += [f"s{i:02d}-near", f"s{i:02d}-far"]
         docs += [near, far]
-        expect[f"s{i:02d}-near"] = exact_jaccard(src, near) >= 0.9
-        expect[f"s{i:02d}-far"] = exact_jaccard(src, far) >= 0.8
+        expect[f"s{i:02d}-near"] = shingle_jaccard(src, near) >= 0.9
+        expect[f"s{i:02d}-far"] = shingle_jaccard(src, far) >= 0.8
     by_id = {d.id: d for d in find_near_duplicates(ids, docs)}
     for doc_id, should_join in expect.items():
         src = doc_id.split("-")[0]

@@ -1,4 +1,5 @@
-"""Verification of candidate pairs and near-duplicate clusters by union-find."""
+"""Verification of candidate pairs (on the signature estimate, or exact on the shingle sets) and
+near-duplicate clusters by union-find."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from detector.dedup.lsh import (
     choose_lsh_params,
 )
 from detector.dedup.minhash import IntArray, MinHasher, MinHashParams, U32Array, empty_rows
+from detector.dedup.shingles import ShingleStore
 from detector.errors import ConfigError
 
 
@@ -51,6 +53,24 @@ def verify_pairs(
     return np.concatenate(kept), np.concatenate(sims)
 
 
+def verify_pairs_exact(
+    shingles: ShingleStore, pairs: IntArray, threshold: float
+) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Keep the candidate pairs whose exact Jaccard (of the documents' shingle-hash sets in ``shingles``)
+    is >= ``threshold``; return them and their Jaccard.
+
+    Raises:
+        ConfigError: when the threshold is outside [0, 1].
+        ValueError: when a pair indexes past the store, or the store is closed.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"threshold {threshold} outside [0, 1]")
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    sims = shingles.jaccard_pairs(pairs)
+    ok = sims >= threshold
+    return pairs[ok], sims[ok]
+
+
 # ----------------------------------------------------------------------------------------------------
 # Clustering
 # ----------------------------------------------------------------------------------------------------
@@ -62,7 +82,8 @@ class DuplicateInfo:
 
     ``cluster_id`` is the smallest member id (string order) of its cluster, the document's own id when it
     has no verified near-duplicate (``cluster_size`` 1, ``nearest_id`` None, ``nearest_similarity`` 0.0).
-    ``nearest_id`` is its most similar verified neighbour (ties: the smallest id), with the estimate.
+    ``nearest_id`` is its most similar verified neighbour (ties: the smallest id), with the similarity the
+    pair was verified on: the exact Jaccard when the clustering had the shingle sets, else the estimate.
     """
 
     id: str
@@ -196,22 +217,36 @@ def cluster_signatures(
     lsh: LSHParams | None = None,
     recall: float = DEFAULT_RECALL,
     max_bucket_pairs: int = MAX_BUCKET_PAIRS,
+    shingles: ShingleStore | None = None,
 ) -> list[DuplicateInfo]:
     """Near-duplicate clusters of documents given their signatures; one :class:`DuplicateInfo` per id.
 
-    Exact copies (identical signatures) are merged first, each copy paired with the group's first row at
-    similarity 1.0, so that a page copied 10,000 times costs 10,000 pairs, not 50 million. The other
+    Exact copies (identical signatures) are grouped first, each copy paired with the group's member of
+    smallest id, so that a page copied 10,000 times costs 10,000 pairs, not 50 million. The other
     documents go through a :class:`BandTable` (``lsh``, by default :func:`choose_lsh_params` for
     ``threshold`` and ``recall``), candidate pairs are verified at ``threshold``, and union-find joins them.
     Documents with empty signatures (no words) are singletons.
 
+    Verification:
+
+    * with ``shingles`` (document i of the store is row i's shingle-hash set, see :meth:`MinHasher.
+      iter_sketches`), a candidate counts when its **exact** Jaccard is >= ``threshold``, and that is its
+      similarity. Copies are checked too: identical signatures nearly always mean identical sets, but a pair
+      at J = 0.99 still has 128 identical values 28% of the time (0.99**128), so each copy is paired with
+      the group's member of smallest id at their exact Jaccard, and a copy below the threshold (J**128 at
+      J < 0.8: never in practice) goes through LSH as a document of its own;
+    * without, on the **estimate** (the share of agreeing signature values, :func:`verify_pairs`), and
+      copies are paired at 1.0.
+
     Raises:
-        ValueError: on a repeated id or when ids and signatures differ in length.
+        ValueError: on a repeated id, or when ids, signatures and shingle sets differ in number.
         ConfigError: on LSH parameters that do not fit the signatures.
     """
     n = len(ids)
     if signatures.shape[0] != n:
         raise ValueError(f"{n} ids but {signatures.shape[0]} signatures")
+    if shingles is not None and len(shingles) != n:
+        raise ValueError(f"{n} ids but {len(shingles)} shingle sets")
     num_perm = signatures.shape[1]
     if lsh is None:
         lsh = choose_lsh_params(num_perm, threshold, recall)
@@ -219,7 +254,14 @@ def cluster_signatures(
     rank, _ = _id_order(ids)
     rep, reps = _exact_groups(signatures, valid, rank)
     copies = np.flatnonzero(valid & (rep != np.arange(n)))
-    exact_pairs = np.stack((rep[copies], copies), axis=1) if copies.size else np.empty((0, 2), np.int64)
+    copy_pairs = np.stack((rep[copies], copies), axis=1) if copies.size else np.empty((0, 2), np.int64)
+    if shingles is None:
+        copy_sims = np.ones(len(copy_pairs))
+    else:
+        copy_sims = shingles.jaccard_pairs(copy_pairs)
+        apart = copy_sims < threshold
+        reps = np.concatenate((reps, copy_pairs[apart, 1]))
+        copy_pairs, copy_sims = copy_pairs[~apart], copy_sims[~apart]
     # LSH over the representatives only; ties in the table follow id order, so the bounded expansion of
     # oversized buckets does not depend on the input order either.
     reps = reps[np.argsort(rank[reps], kind="stable")]
@@ -227,15 +269,15 @@ def cluster_signatures(
         table = BandTable.build(band_keys(signatures[reps], lsh))
         local = table.candidate_pairs(max_bucket_pairs)
         cand = reps[local] if len(local) else np.empty((0, 2), np.int64)
-        verified, sims = verify_pairs(signatures, cand, threshold)
+        if shingles is None:
+            verified, sims = verify_pairs(signatures, cand, threshold)
+        else:
+            verified, sims = verify_pairs_exact(shingles, cand, threshold)
     else:
         verified, sims = np.empty((0, 2), np.int64), np.empty(0, np.float64)
-    # A copy's nearest is its representative (1.0); the representative's nearest is its first copy.
-    all_pairs = np.concatenate((exact_pairs, verified)) if len(exact_pairs) else verified
-    all_sims = np.concatenate((np.ones(len(exact_pairs)), sims)) if len(exact_pairs) else sims
-    # Copies also inherit the representative's verified neighbours as cluster members via union-find;
-    # their nearest stays the exact copy.
-    return cluster_pairs(ids, all_pairs, all_sims)
+    # A copy's nearest is its representative; the representative's nearest is its most similar copy or
+    # verified neighbour. Copies join the representative's cluster through union-find.
+    return cluster_pairs(ids, np.concatenate((copy_pairs, verified)), np.concatenate((copy_sims, sims)))
 
 
 def find_near_duplicates(
@@ -246,14 +288,26 @@ def find_near_duplicates(
     recall: float = DEFAULT_RECALL,
     params: MinHashParams | None = None,
     hasher: MinHasher | None = None,
+    exact: bool = True,
 ) -> list[DuplicateInfo]:
     """Near-duplicate clusters of cleaned texts (``Cleaned.text``), one :class:`DuplicateInfo` per id, in
-    input order. Signatures by :class:`MinHasher`, then :func:`cluster_signatures`.
+    input order: signatures and shingle sets by :class:`MinHasher` (one hashing pass), then
+    :func:`cluster_signatures`.
+
+    ``exact`` (the default): candidates are verified on the exact Jaccard of their shingle sets, held in
+    memory for the call (4 bytes per distinct shingle); ``exact=False``: on the signature estimate.
 
     Raises:
         ValueError: on a repeated id or when ids and texts differ in length.
         ConfigError: on parameters out of range.
     """
     hasher = hasher if hasher is not None else MinHasher(params)
-    sigs = hasher.signatures(texts)
-    return cluster_signatures(ids, sigs, threshold=threshold, recall=recall)
+    if not exact:
+        return cluster_signatures(ids, hasher.signatures(texts), threshold=threshold, recall=recall)
+    with ShingleStore() as store:
+        blocks = []
+        for sigs, sets in hasher.iter_sketches(texts):
+            blocks.append(sigs)
+            store.extend(sets)
+        all_sigs = np.concatenate(blocks) if blocks else np.empty((0, hasher.num_perm), np.uint32)
+        return cluster_signatures(ids, all_sigs, threshold=threshold, recall=recall, shingles=store)

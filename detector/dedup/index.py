@@ -163,7 +163,10 @@ class NearDuplicateIndex:
 
     ``query`` returns ``(id, estimated Jaccard)`` pairs with estimate >= ``threshold``, most similar first
     (ties by id): LSH candidates (``choose_lsh_params(num_perm, threshold, recall)``, 13 bands x 7 rows by
-    default) verified against the stored signatures.
+    default) verified against the stored signatures. Verification is on the **estimate** (the index keeps
+    signatures, not shingle sets), so pairs near the threshold pass by chance: about half of those at
+    exactly the threshold (``detection_probability``). The batch path (``find_near_duplicates``,
+    ``cluster_signatures`` with a :class:`ShingleStore`) verifies on the exact Jaccard instead.
 
     **Memory**, in memory mode: ``4 * num_perm`` bytes of signature + ``12 * bands`` bytes of band tables
     per page (512 + 156 = 668 bytes at the defaults; signatures live in blocks of 4,096, so growing never

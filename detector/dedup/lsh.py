@@ -125,13 +125,21 @@ def datasketch_lsh_params(threshold: float = DEFAULT_THRESHOLD, num_perm: int = 
     return LSHParams(bands=int(bands), rows=int(rows), num_perm=num_perm)
 
 
-def detection_probability(jaccard: float, num_perm: int, lsh: LSHParams, threshold: float) -> float:
-    """Probability that a pair of true Jaccard ``jaccard`` is reported: a band collision *and* an
-    estimated Jaccard >= ``threshold``.
+def detection_probability(
+    jaccard: float, num_perm: int, lsh: LSHParams, threshold: float, *, exact: bool = False
+) -> float:
+    """Probability that a pair of true Jaccard ``jaccard`` is reported: a band collision *and* a
+    verified Jaccard >= ``threshold``.
 
-    Exact under the usual model in which each of the ``num_perm`` values agrees independently with
-    probability J (dynamic programme over the bands: agreements so far x collided yet). The estimate's
-    noise means a pair exactly at the threshold passes verification about half the time.
+    ``exact=True``: verification on the exact Jaccard of the shingle sets (``cluster_signatures`` with a
+    :class:`ShingleStore`, hence ``find_near_duplicates`` and ``detector dedup``), so the probability is
+    the S-curve at and above the threshold and 0 below it.
+
+    ``exact=False`` (the streaming :class:`NearDuplicateIndex`, and ``cluster_signatures`` without shingle
+    sets): verification on the estimated Jaccard. Exact under the usual model in which each of the
+    ``num_perm`` values agrees independently with probability J (dynamic programme over the bands:
+    agreements so far x collided yet). The estimate's noise means a pair exactly at the threshold passes
+    verification about half the time.
 
     Raises:
         ConfigError: when ``jaccard`` is outside [0, 1] or the LSH is for another num_perm.
@@ -140,6 +148,8 @@ def detection_probability(jaccard: float, num_perm: int, lsh: LSHParams, thresho
         raise ConfigError(f"Jaccard similarity {jaccard} outside [0, 1]")
     if lsh.num_perm != num_perm:
         raise ConfigError(f"LSH made for num_perm {lsh.num_perm}, not {num_perm}")
+    if exact:
+        return lsh.probability(jaccard) if jaccard >= threshold else 0.0
     r = lsh.rows
     band = np.array([math.comb(r, k) * jaccard**k * (1 - jaccard) ** (r - k) for k in range(r + 1)])
     # state[c, k]: c = collided (0/1), k = agreements so far

@@ -294,19 +294,24 @@ class MinHasher:
         Raises:
             TypeError: when an item is not a str.
         """
-        batch: list[str] = []
-        chars = 0
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"texts must be str, got {type(text).__name__}")
-            prepared = prepare(text)
-            if batch and chars + len(prepared) > self.chunk_chars:
-                yield self._signatures_of(batch)
-                batch, chars = [], 0
-            batch.append(prepared)
-            chars += len(prepared) + 1
-        if batch:
-            yield self._signatures_of(batch)
+        for chunk in self._chunks(texts):
+            yield self._min_over_permutations(chunk)
+
+    def iter_sketches(self, texts: Iterable[str]) -> Iterator[tuple[U32Array, list[U32Array]]]:
+        """Signatures and shingle-hash sets, chunk by chunk, from one hashing pass: each item is a
+        ``(k, num_perm)`` block of signatures (as :meth:`iter_signatures`) and the k texts' sorted unique
+        shingle hashes (``np.unique(shingle_hashes(text))``), the sets exact Jaccard is computed on.
+
+        Raises:
+            TypeError: when an item is not a str.
+        """
+        for chunk in self._chunks(texts):
+            yield self._min_over_permutations(chunk), _shingle_sets(chunk)
+
+    def sketch(self, text: str) -> tuple[U32Array, U32Array]:
+        """The signature of one text and its sorted unique shingle hashes."""
+        sigs, sets = next(self.iter_sketches([text]))
+        return sigs[0], sets[0]
 
     def shingle_hashes(self, text: str) -> U32Array:
         """The 32-bit hashes of ``shingles(text)``, in order (what the signature is the minimum over)."""
@@ -357,9 +362,25 @@ class MinHasher:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _signatures_of(self, prepared: list[str]) -> U32Array:
-        chunk = self._hash_chunk(prepared)
-        return self._min_over_permutations(chunk)
+    def _chunks(self, texts: Iterable[str]) -> Iterator[_Chunk]:
+        """The shingle hashes of ``texts``, in chunks of about ``chunk_chars`` prepared characters.
+
+        Raises:
+            TypeError: when an item is not a str.
+        """
+        batch: list[str] = []
+        chars = 0
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, got {type(text).__name__}")
+            prepared = prepare(text)
+            if batch and chars + len(prepared) > self.chunk_chars:
+                yield self._hash_chunk(batch)
+                batch, chars = [], 0
+            batch.append(prepared)
+            chars += len(prepared) + 1
+        if batch:
+            yield self._hash_chunk(batch)
 
     def _power_tables(self, length: int) -> tuple[U64Array, U64Array]:
         """POLY_BASE**i and POLY_BASE**-i mod 2**64 for i < length, by doubling (numpy's cumprod on
@@ -475,6 +496,13 @@ class MinHasher:
             rows = owners[seg]
             out[rows] = np.minimum(out[rows], mins.T)
         return out
+
+
+def _shingle_sets(chunk: _Chunk) -> list[U32Array]:
+    """Each text's sorted unique shingle hashes (a sort per text: faster than one 64-bit sort of
+    ``owner << 32 | hash`` over the chunk)."""
+    bounds = np.searchsorted(chunk.owner, np.arange(chunk.n_texts + 1, dtype=np.int64))
+    return [np.unique(chunk.hashes[bounds[i] : bounds[i + 1]]) for i in range(chunk.n_texts)]
 
 
 def empty_rows(signatures: U32Array) -> npt.NDArray[np.bool_]:
