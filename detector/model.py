@@ -2,7 +2,8 @@
 
 Two parts, both fitted with scikit-learn (see ``detector.train``):
 
-* a **text model**: IDF-weighted hashed word 1-2-grams and byte 3-4-grams of the page's prose ->
+* a **text model**: IDF-weighted hashed word 1-2-grams, byte 3-4-grams and function-word 1-4-grams of the
+  page's prose ->
   logistic regression, trained on human/machine pairs of the same texts (l2r rewrites), so it learns how
   machines write rather than what pages are about, and on the prose of real genuine pages;
 * the **page model**: the signal values and the text model's logit -> ``detector.estimator.SignalClassifier``
@@ -30,7 +31,7 @@ from detector.errors import ModelLoadError
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 5  # bump when the saved parameters or their meaning change
 TEXT_FEATURE = "text_model.logit"
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
@@ -43,17 +44,20 @@ def default_model_dir() -> Path:
 
 @dataclass
 class TextModel:
-    """A linear model over the page prose's IDF-weighted word and byte n-grams (``detector.textfeatures``)."""
+    """A linear model over the page prose's IDF-weighted word, byte and function-word n-grams
+    (``detector.textfeatures``)."""
 
-    coef: np.ndarray  # WORD_BUCKETS + BYTE_BUCKETS weights
+    coef: np.ndarray  # WORD_BUCKETS + BYTE_BUCKETS + SHAPE_BUCKETS weights
     intercept: float
     idf_words: np.ndarray
     idf_bytes: np.ndarray
+    idf_shapes: np.ndarray
+    frequent: np.ndarray  # uint32 CRC-32 of the tokens the function-word n-grams keep
 
     def features(self, texts: list[str]) -> Any:
         from detector.textfeatures import raw_blocks, weighted
 
-        return weighted(raw_blocks(texts), (self.idf_words, self.idf_bytes))
+        return weighted(raw_blocks(texts, self.frequent), (self.idf_words, self.idf_bytes, self.idf_shapes))
 
     def decision(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -141,6 +145,8 @@ class PageModel:
             arrays["text_coef"] = self.text_model.coef.astype(np.float32)
             arrays["text_idf_words"] = self.text_model.idf_words.astype(np.float32)
             arrays["text_idf_bytes"] = self.text_model.idf_bytes.astype(np.float32)
+            arrays["text_idf_shapes"] = self.text_model.idf_shapes.astype(np.float32)
+            arrays["text_frequent"] = self.text_model.frequent.astype(np.uint32)
             params["text_model"] = {"intercept": self.text_model.intercept}
         # numpy's stub types **kwds as if a key could be its allow_pickle flag; ours are array names.
         np.savez_compressed(out / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
@@ -185,6 +191,8 @@ class PageModel:
                 intercept=float(tm["intercept"]),
                 idf_words=arrays["text_idf_words"],
                 idf_bytes=arrays["text_idf_bytes"],
+                idf_shapes=arrays["text_idf_shapes"],
+                frequent=arrays["text_frequent"],
             )
         try:
             return cls(

@@ -383,7 +383,8 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         f"# Model card: `{card['model_version']}`",
         "",
         "What it is: a logistic regression over the detector's named signals and the logit of a text model "
-        "(logistic regression over IDF-weighted hashed word 1-2-grams and byte 3-4-grams of the page's prose), "
+        "(logistic regression over IDF-weighted hashed word 1-2-grams, byte 3-4-grams and function-word "
+        "1-4-grams of the page's prose), "
         "with Platt scaling for calibration. Saved as JSON + NumPy arrays loaded with `allow_pickle=False`: loading "
         "never executes code. A package with another feature set refuses to load it.",
         "",
