@@ -49,6 +49,7 @@ from detector.train import (
     MODEL_FEATURES,
     SEED,
     TEXT_MODEL_C,
+    TEXT_MODEL_TOL,
     TRAIN_FILES,
     FeatureTable,
     featurize,
@@ -123,7 +124,7 @@ def _tfidf(train: FeatureTable, seed: int, *, punctuation: bool = False) -> Any:
     rows = np.flatnonzero(learn)
     y = np.asarray(train.y)[rows]
     weights = text_sample_weights([train.source[i] for i in rows], y)
-    model = TfidfLogReg(C=TEXT_MODEL_C, seed=seed, punctuation=punctuation)
+    model = TfidfLogReg(C=TEXT_MODEL_C, seed=seed, punctuation=punctuation, tol=TEXT_MODEL_TOL)
     return model.fit([train.texts[i] for i in rows], y, weights)
 
 
