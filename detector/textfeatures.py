@@ -33,7 +33,8 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -106,29 +107,53 @@ def frequent_tokens(texts: Sequence[str], top: int = FREQUENT_TOKENS) -> np.ndar
     return np.unique(np.array([_crc(t) for t, _ in chosen], dtype=np.uint32))
 
 
+def _token_hashes(token: str) -> tuple[int, int]:
+    """(CRC-32 of the lower-cased token, CRC-32 of its shape), remembered in ``_TOKEN_CACHE``."""
+    shape = _shape(token)
+    pair = (_crc(token.lower()), _crc(shape))
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_SIZE:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[token] = pair
+    return pair
+
+
+def _lookup(keys: list[str], mapping: dict[str, int]) -> Iterable[int]:
+    """``mapping[k]`` for every key, looked up in one C-level call."""
+    if len(keys) < 2:
+        return [mapping[k] for k in keys]
+    result: tuple[int, ...] = itemgetter(*keys)(mapping)
+    return result
+
+
+#: Hashes of the tokens seen lately, across pages (common words recur on every page): a pure cache of two
+#: pure functions, emptied when full, so it bounds memory and never changes a result.
+_TOKEN_CACHE: dict[str, tuple[int, int]] = {}
+_TOKEN_CACHE_SIZE = 1 << 17
+
+
 def token_blocks(texts: Sequence[str], frequent: np.ndarray) -> tuple[Any, Any]:
     """Binary word 1-2-gram presence and function-word n-gram presence (CSR, float32, not normalised).
 
     One tokenisation serves both: a token hashes to the CRC-32 of its lower-cased UTF-8 bytes, a bigram to
     a mix of its two tokens' hashes; in the function-word sequence a token keeps its hash when it is one of
     ``frequent`` (:func:`frequent_tokens`) and takes its shape's otherwise. A page's distinct tokens are
-    hashed once each.
+    looked up once each.
     """
     words: list[np.ndarray] = []
     shapes: list[np.ndarray] = []
-    shape_hash: dict[str, int] = {}
+    cache = _TOKEN_CACHE
     for text in texts:
         tokens = _TOKEN_RE.findall(text)
-        index: dict[str, int] = {}
-        positions = np.asarray([index.setdefault(t, len(index)) for t in tokens], dtype=np.intp)
-        unique = np.fromiter((_crc(t.lower()) for t in index), dtype=np.uint64, count=len(index))
+        distinct = list(dict.fromkeys(tokens))
+        index = {t: i for i, t in enumerate(distinct)}
+        positions = np.fromiter(_lookup(tokens, index), dtype=np.intp, count=len(tokens))
+        pairs = [cache.get(t) or _token_hashes(t) for t in distinct]
+        both = np.array(pairs, dtype=np.uint64).reshape(-1, 2)
+        unique, shape = both[:, 0], both[:, 1]
         h = unique[positions]
-        words.append(np.concatenate([h, (h[:-1] * _MIX) ^ h[1:]]))
-        names = list(index)
-        masked = unique.copy()
-        for i in np.flatnonzero(~np.isin(unique.astype(np.uint32), frequent)).tolist():
-            s = _shape(names[i])
-            masked[i] = shape_hash.setdefault(s, _crc(s))
+        # Unigrams from the distinct tokens (the same presence as from every position, fewer to sort).
+        words.append(np.concatenate([unique, (h[:-1] * _MIX) ^ h[1:]]))
+        masked = np.where(np.isin(unique.astype(np.uint32), frequent), unique, shape)
         shapes.append(_ngrams(masked[positions], SHAPE_SIZES))
     return _presence(words, WORD_BUCKETS), _presence(shapes, SHAPE_BUCKETS)
 
