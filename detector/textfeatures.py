@@ -16,12 +16,12 @@ and L2-normalised on its own, then put side by side:
 An n-gram seen in fewer than ``MIN_DF`` training texts gets weight 0: a phrase of one text teaches the
 model that text, not a way of writing.
 
-Chosen by validation inside the training split (held-out groups: all generators, each generator left out
-in turn, each quarter of the genres left out in turn; ROC-AUC of the text model alone): words and bytes
-alone gave 0.938 on all generators, 0.876-0.970 with one left out, 0.866-0.931 with genres left out; the
-function-word block and the document-frequency floor raised these to 0.947, 0.886-0.975 and 0.881-0.940,
-ahead of a TF-IDF + logistic regression on the same rows in 8 of the 9 splits (0.003 behind on one genre
-quarter). Without the byte block, 0.939.
+Chosen by validation inside the training split (a quarter of its groups held out: all generators, each
+generator left out of training in turn, each quarter of the genres left out in turn; ROC-AUC of the text
+model alone, fitted to convergence): words and bytes alone gave 0.938 on all generators, 0.876-0.969
+with one left out, 0.866-0.930 with genres left out; the function-word block and the document-frequency
+floor raise these to 0.946, 0.887-0.974 and 0.878-0.939, ahead of a TF-IDF + logistic regression on the
+same rows in 8 of the 9 splits (0.003 behind on one genre quarter).
 
 Stateless and deterministic across processes and platforms: tokens hash by CRC-32, never by Python's
 salted ``hash``; n-grams combine hashes by array arithmetic, so a page costs one regex pass and a few
