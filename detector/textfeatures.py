@@ -101,8 +101,8 @@ def _presence(rows: list[np.ndarray], n_features: int) -> Any:
 def frequent_tokens(texts: Sequence[str], top: int = FREQUENT_TOKENS) -> np.ndarray:
     """CRC-32 of the ``top`` lower-cased tokens found in most of ``texts`` (ties by token), sorted."""
     df: Counter[str] = Counter()
-    for text in texts:
-        df.update(set(_TOKEN_RE.findall(text.lower())))
+    for text in texts:  # tokenised as token_blocks does: tokens first, then lower-cased
+        df.update({t.lower() for t in _TOKEN_RE.findall(text)})
     chosen = sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return np.unique(np.array([_crc(t) for t, _ in chosen], dtype=np.uint32))
 
