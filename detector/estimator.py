@@ -9,10 +9,16 @@ then ships its fitted arrays as JSON + NumPy (loading a shipped model never unpi
 
 What it does, in order:
 
-* **scaling**: each column centred on its mean and divided by the larger of its standard deviation and its
-  1st-99th percentile range, so a value that is rare in training (a keyword block on 3% of rows) counts by
-  its size, not by its rarity, and cannot earn a huge coefficient from a handful of rows;
+* **scaling**: each column centred on its mean and divided by the largest of its standard deviation, its
+  1st-99th percentile range and the median size of its non-zero values, so a value that is rare in
+  training (a keyword block on 3% of rows, a phrase on 0.2%) counts by its size, not by its rarity: a
+  handful of rows cannot turn a small coefficient into a large contribution;
 * **logistic regression** (L2, ``C``) on the scaled columns, with sample weights;
+* **one-sided evidence** (``evidence``, optional): columns that can only raise the decision. They are
+  fitted second, on top of the other columns' fitted decision (an offset), with coefficients bounded below
+  by 0 and without centring (a second intercept shifts every row alike), so rows where they are all 0 are
+  ranked by the other columns alone, exactly as without them, and a value above 0 only ever adds (``detector.train`` uses this for the
+  content-farm template signals: their absence is not evidence that a page is genuine);
 * **Platt scaling** (Platt 1999) of out-of-fold decisions, the classes reweighted so that the positive
   class is ``prior`` of the weight: probabilities are calibrated for a population with that prevalence.
   Folds are ``GroupKFold`` on ``groups`` when given (rows of one group stay on one side), else stratified.
@@ -23,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -33,12 +40,43 @@ _MIN_SCALE = 1e-9
 
 
 def robust_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and scale: the larger of the standard deviation and the 1st-99th percentile range."""
+    """Per-column mean and scale: the largest of the standard deviation, the 1st-99th percentile range and
+    the median absolute value of the column's non-zero entries."""
     mean = X.mean(axis=0)
     spread = np.percentile(X, 99, axis=0) - np.percentile(X, 1, axis=0)
     scale = np.maximum(X.std(axis=0), spread)
+    for j in range(X.shape[1]):
+        nonzero = np.abs(X[:, j][X[:, j] != 0])
+        if len(nonzero):
+            scale[j] = max(scale[j], float(np.median(nonzero)))
     scale[scale < _MIN_SCALE] = 1.0
     return mean, scale
+
+
+def nonnegative_logistic(
+    Z: np.ndarray, y: np.ndarray, w: np.ndarray, C: float, offset: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """L2 logistic regression with every coefficient >= 0 and a fixed per-row offset: (coef, intercept).
+
+    Minimises ``C * sum(w * log_loss(y, Z @ coef + intercept + offset)) + |coef|^2 / 2``, scikit-learn's
+    objective (the intercept unpenalised), by L-BFGS-B with the bounds.
+    """
+    n, d = Z.shape
+    sign = np.where(y == 1, 1.0, -1.0)
+
+    def objective(p: np.ndarray) -> tuple[float, np.ndarray]:
+        coef = p[:d]
+        margin = -sign * (Z @ coef + p[d] + offset)
+        grad_rows = -sign * w / (1.0 + np.exp(-margin))
+        value = C * float(np.sum(w * np.logaddexp(0.0, margin))) + 0.5 * float(coef @ coef)
+        return value, np.concatenate([C * (Z.T @ grad_rows) + coef, [C * grad_rows.sum()]])
+
+    bounds = [(0.0, None)] * d + [(None, None)]
+    result = minimize(
+        objective, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+        options={"maxiter": 5000, "gtol": 1e-8},
+    )  # fmt: skip
+    return result.x[:d].copy(), float(result.x[d])
 
 
 def platt(decision: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -74,24 +112,57 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         n_folds: folds of the out-of-fold decisions the calibration is fitted on (fewer when a class has
             fewer rows).
         random_state: seed of the stratified folds (unused with ``groups``) and of the solver.
+        evidence: indices of the one-sided evidence columns (see the module docstring); none by default.
     """
 
-    def __init__(self, C: float = 0.5, prior: float = 0.1, n_folds: int = 5, random_state: int | None = None):
+    def __init__(
+        self,
+        C: float = 0.5,
+        prior: float = 0.1,
+        n_folds: int = 5,
+        random_state: int | None = None,
+        evidence: tuple[int, ...] | None = None,
+    ):
         self.C = C
         self.prior = prior
         self.n_folds = n_folds
         self.random_state = random_state
+        self.evidence = evidence
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _linear(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
+    def _evidence_mask(self, n_columns: int) -> np.ndarray:
+        mask = np.zeros(n_columns, dtype=bool)
+        if self.evidence is not None:
+            index = np.asarray(self.evidence, dtype=np.int64)
+            if index.size and (index.min() < 0 or index.max() >= n_columns):
+                raise ValueError(f"evidence columns {list(self.evidence)} out of range for {n_columns} columns")
+            mask[index] = True
+        return mask
+
+    def _linear(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """(mean, scale, coef, intercept) of the decision ``(X - mean) / scale @ coef + intercept``."""
+        evidence = self._evidence_mask(X.shape[1])
         mean, scale = robust_scale(X)
-        clf = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state)
-        clf.fit((X - mean) / scale, y, sample_weight=w)
-        return mean, scale, clf
+        mean[evidence] = 0.0  # evidence columns are not centred: a 0 adds nothing
+        Z = (X - mean) / scale
+        coef = np.zeros(X.shape[1])
+        other = ~evidence
+        if other.any():
+            clf = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state)
+            clf.fit(Z[:, other], y, sample_weight=w)
+            coef[other] = clf.coef_[0]
+            intercept = float(clf.intercept_[0])
+        else:  # evidence alone: the base decision is the weighted log-odds of the classes
+            intercept = float(np.log(np.sum(w * y) / np.sum(w * (1 - y))))
+        if evidence.any():
+            offset = Z[:, other] @ coef[other] + intercept
+            coef[evidence], extra = nonnegative_logistic(Z[:, evidence], y, w, self.C, offset)
+            intercept += extra
+        return mean, scale, coef, intercept
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None) -> SignalClassifier:
         """Fit on rows ``X`` and binary labels ``y``; ``groups`` keeps related rows in one fold.
@@ -110,9 +181,7 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"prior must be strictly between 0 and 1, not {self.prior}")
         y01 = (y == self.classes_[1]).astype(np.int64)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        self.mean_, self.scale_, clf = self._linear(X, y01, w)
-        self.coef_ = clf.coef_[0].astype(np.float64)
-        self.intercept_ = float(clf.intercept_[0])
+        self.mean_, self.scale_, self.coef_, self.intercept_ = self._linear(X, y01, w)
         oof = self._out_of_fold(X, y01, w, groups)
         self.oof_decision_ = oof
         self.calib_slope_, self.calib_intercept_ = platt(oof, y01, prior_weights(w, y01, self.prior))
@@ -131,8 +200,8 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         for train, test in splits:
             if len(np.unique(y[train])) < 2:
                 continue
-            mean, scale, clf = self._linear(X[train], y[train], w[train])
-            oof[test] = clf.decision_function((X[test] - mean) / scale)
+            mean, scale, coef, intercept = self._linear(X[train], y[train], w[train])
+            oof[test] = (X[test] - mean) / scale @ coef + intercept
         return oof
 
     def linear_decision(self, X: Any) -> np.ndarray:

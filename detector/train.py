@@ -60,6 +60,16 @@ TARGET_FPR = 0.005
 #: and reported for every page, but in this corpus their line-structure values tell the sources apart
 #: (one-line l2r texts, many-line web pages, template pages) rather than farm from genuine: a shortcut.
 EXCLUDED_FAMILIES = ("quality",)
+#: Signal families that describe the prose itself (with the text model's logit): the page model weighs them
+#: both ways. Every other family detects a piece of the content-farm template and is one-sided evidence
+#: (``SignalClassifier(evidence=...)``): fitted on top of the prose part, its weights cannot go below 0 and a
+#: value of 0 adds nothing, so a page without template evidence is judged on its prose alone and a template
+#: signal's absence never counts for a page. Chosen on validation inside the training split: the template
+#: signals in one joint fit cost held-out human-vs-machine texts (plain prose) true positives at 1% false
+#: positives on 7 of 9 splits (0.239 against 0.429 with a genre quarter left out), through coefficients
+#: learned from a few rows; one-sided, the prose figures are those of the prose part alone, and synthetic farm
+#: pages are found as well as before (ROC-AUC against the controls 0.998).
+PROSE_FAMILIES = ("style",)
 HTML_SOURCES = ("trafilatura-eval", "article-extraction-benchmark")
 #: The share of content-farm pages the probabilities are calibrated for: one page in ten. A calibrated
 #: probability needs a prevalence, and the training mix has none that means anything (its shares are set
@@ -309,7 +319,10 @@ def fit(
     w = _sample_weights(y, web, table.fmt)
 
     # Out-of-fold decisions for calibration and the threshold; folds keep l2r pairs together.
-    est = SignalClassifier(C=PAGE_MODEL_C, prior=CALIBRATION_PRIOR, n_folds=N_FOLDS, random_state=seed)
+    evidence = tuple(i for i, n in enumerate(features) if n.split(".")[0] not in PROSE_FAMILIES)
+    est = SignalClassifier(
+        C=PAGE_MODEL_C, prior=CALIBRATION_PRIOR, n_folds=N_FOLDS, random_state=seed, evidence=evidence
+    )
     est.fit(X, y, sample_weight=w, groups=table.group)
     oof_prob = 1.0 / (1.0 + np.exp(-(est.calib_slope_ * est.oof_decision_ + est.calib_intercept_)))
     # The threshold keeps false positives on genuine web pages (the HTML pages and their text renderings)
@@ -384,6 +397,8 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
         "calibration_prior": CALIBRATION_PRIOR,
         "hyperparameters": {"text_model_C": TEXT_MODEL_C, "page_model_C": PAGE_MODEL_C, "folds": N_FOLDS},
         "signal_families_not_learned": list(EXCLUDED_FAMILIES),
+        "prose_families": [*PROSE_FAMILIES, TEXT_FEATURE],
+        "one_sided_evidence": "every other signal: weights >= 0, fitted on top of the prose part, 0 adds nothing",
         "libraries": _library_versions(),
     }
     model.save(out_dir)

@@ -49,3 +49,41 @@ def test_groups_keep_related_rows_in_one_fold() -> None:
 def test_three_classes_are_refused() -> None:
     with pytest.raises(ValueError, match="Only binary"):
         SignalClassifier().fit(np.zeros((6, 2)), [0, 1, 2, 0, 1, 2])
+
+
+def _evidence_data() -> tuple[np.ndarray, np.ndarray]:
+    """Two prose columns, and an evidence column that fires on 10% of the positives and on a few negatives."""
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 1200)
+    prose = rng.normal(y[:, None] * 1.0, 1.0, (1200, 2))
+    fires = (y == 1) & (rng.random(1200) < 0.1) | (y == 0) & (rng.random(1200) < 0.02)
+    return np.column_stack([prose, fires * rng.uniform(0.5, 1.0, 1200)]), y
+
+
+def test_one_sided_evidence_adds_nothing_at_zero() -> None:
+    """Where the evidence columns are 0, the decision is the model fitted without them, up to a constant."""
+    X, y = _evidence_data()
+    with_evidence = SignalClassifier(random_state=0, evidence=(2,)).fit(X, y)
+    prose_only = SignalClassifier(random_state=0).fit(X[:, :2], y)
+    quiet = X[:, 2] == 0
+    assert with_evidence.coef_[2] > 0
+    assert with_evidence.contributions(X)[quiet, 2] == pytest.approx(0.0)
+    shift = with_evidence.linear_decision(X) - prose_only.linear_decision(X[:, :2])
+    assert np.ptp(shift[quiet]) == pytest.approx(0.0, abs=1e-9)
+    assert np.all(shift[~quiet] > shift[quiet][0])
+
+
+def test_one_sided_evidence_never_lowers() -> None:
+    """A column that fires on negatives gets weight 0 as evidence, a negative weight otherwise."""
+    X, y = _evidence_data()
+    X[:, 2] = (y == 0) & (np.arange(len(y)) % 5 == 0)  # fires on a fifth of the negatives only
+    assert SignalClassifier(random_state=0).fit(X, y).coef_[2] < 0
+    assert SignalClassifier(random_state=0, evidence=(2,)).fit(X, y).coef_[2] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_evidence_alone_and_out_of_range() -> None:
+    X, y = _evidence_data()
+    only = SignalClassifier(random_state=0, evidence=(0, 1, 2)).fit(X, y)
+    assert np.all(only.coef_ >= 0) and np.all(only.mean_ == 0)
+    with pytest.raises(ValueError, match="out of range"):
+        SignalClassifier(evidence=(3,)).fit(X, y)

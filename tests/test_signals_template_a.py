@@ -357,5 +357,6 @@ def test_artifacts_hard_negatives() -> None:
         "Overall, visitors liked the new wing, and the cafe was busy all day.\n"
         "______________________________\n"
         "*lol* that was the best part of the tour.\n"
+        "Open the account under your parents' names until you are 18. I hope this helps. Good luck!\n"
     )
     assert artifacts.SIGNAL(clean_text(text)).values["total"] == 0.0
