@@ -225,8 +225,8 @@ def test_stitched_unrelated_second_article_breaks_vocabulary(
     )
     r = stitched.SIGNAL(clean_text(text))
     assert r.values["n_restarts"] > 0
-    same_story = stitched.SIGNAL(seeds["000"]).values["part_similarity"]
-    assert r.values["part_similarity"] < same_story - 0.2
+    same_story = stitched.SIGNAL(seeds["000"]).values["topic_shift"]
+    assert r.values["topic_shift"] > same_story + 0.2
 
 
 def test_stitched_quiet_on_genuine_pages(seeds: dict[str, Cleaned], genuine_pages: dict[str, Cleaned]) -> None:

@@ -7,8 +7,9 @@ title-like heading appears and a new article starts with its own introduction. F
     (right after another heading with no text of its own, a question line, or comment bait), with a
     full article's worth of text on both sides;
 (b) more than one dateline opening ("TOKYO, JAPAN –", "WASHINGTON (Reuters) -");
-(c) a topical break: vocabulary cosine between the parts before and after the seam, and the sharpest
-    drop in cosine between adjacent sections compared with the page's usual one;
+(c) a topical break: the topic shift at the seam (1 minus the vocabulary cosine of the parts before and
+    after it; 0 on a page without a seam), and the sharpest drop in cosine between adjacent sections
+    compared with the page's usual one;
 (d) a re-introduction: the second part's title and lede restate the first title and lede.
 
 On the seed pages the stitched articles cover the same news story, so (c) barely moves there; it is
@@ -82,7 +83,7 @@ KEYS = (
     "n_title_headings",
     "n_restarts",
     "n_datelines",
-    "part_similarity",
+    "topic_shift",
     "max_section_break",
     "reintroduced",
 )
@@ -196,7 +197,7 @@ def compute(doc: Cleaned) -> SignalResult:
     n_chars = max(len(doc.text), 1)
     html = doc.source_format == "html"
     if not blocks:
-        return SignalResult(values=dict.fromkeys(KEYS, 0.0) | {"part_similarity": 1.0})
+        return SignalResult(values=dict.fromkeys(KEYS, 0.0))
 
     # Running-text words before each block (run_before[-1]: after the last one), and datelines.
     run_before = list(accumulate((b.text.count(" ") + 1 if b.kind in RUNNING else 0 for b in blocks), initial=0))
@@ -236,7 +237,7 @@ def compute(doc: Cleaned) -> SignalResult:
     if len(firsts) > 1 and total_words - run_before[firsts[-1]] < MIN_SECTION_WORDS and firsts[-1] != split:
         firsts.pop()
     max_break = 0.0
-    part_similarity = 1.0
+    topic_shift = 0.0  # 1 - vocabulary cosine of the parts before and after the seam; 0 without a seam
     # One section (most pages) leaves nothing to compare: no adjacent pair, and no seam, since a seam
     # always starts a section of its own and is never block 0. The stems are then not read at all.
     if len(firsts) > 1:
@@ -252,7 +253,7 @@ def compute(doc: Cleaned) -> SignalResult:
             # A part of one section is that section's bag (the same counts), so it is not counted again.
             head, head_norm = (bags[0], norms[0]) if k == 1 else _bag_and_norm(tokens[:k])
             tail, tail_norm = (bags[-1], norms[-1]) if k == len(bags) - 1 else _bag_and_norm(tokens[k:])
-            part_similarity = _cosine(head, tail, head_norm, tail_norm)
+            topic_shift = 1.0 - _cosine(head, tail, head_norm, tail_norm)
 
     # (d) the second part restating the first part's title and lede.
     reintroduced = 0.0
@@ -272,7 +273,7 @@ def compute(doc: Cleaned) -> SignalResult:
         "n_title_headings": min(len(title_like), CAP) / CAP,
         "n_restarts": min(len(restarts), 2) / 2,
         "n_datelines": min(len(datelines), CAP) / CAP,
-        "part_similarity": part_similarity,
+        "topic_shift": topic_shift,
         "max_section_break": max_break,
         "reintroduced": reintroduced,
     }
@@ -295,7 +296,7 @@ def compute(doc: Cleaned) -> SignalResult:
 
 SIGNAL = Signal(
     name="stitched",
-    version=1,
+    version=2,
     keys=KEYS,
     description="several generated articles stitched into one page: a second title, a second dateline",
     compute=compute,
