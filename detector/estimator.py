@@ -14,10 +14,12 @@ What it does, in order:
   training (a keyword block on 3% of rows, a phrase on 0.2%) counts by its size, not by its rarity: a
   handful of rows cannot turn a small coefficient into a large contribution;
 * **logistic regression** (L2, ``C``) on the scaled columns, with sample weights;
-* **one-sided evidence** (``evidence``, optional): columns that can only raise the decision. They are
-  fitted second, on top of the other columns' fitted decision (an offset), with coefficients bounded below
-  by 0 and without centring (a second intercept shifts every row alike), so rows where they are all 0 are
-  ranked by the other columns alone, exactly as without them, and a value above 0 only ever adds (``detector.train`` uses this for the
+* **one-sided evidence** (``evidence``, optional): columns that can only raise the decision. All columns
+  are first fitted together; the other columns keep the weights of that joint fit (the evidence columns
+  there account for what they explain, so the other weights need not), and the evidence columns are then
+  refitted on top of the other columns' decision (an offset), with coefficients bounded below by 0, without
+  centring and with a fresh intercept: rows where they are all 0 are ranked by the other columns alone,
+  and a value above 0 only ever adds (``detector.train`` uses this for the
   content-farm template signals: their absence is not evidence that a page is genuine);
 * **Platt scaling** (Platt 1999) of out-of-fold decisions, the classes reweighted so that the positive
   class is ``prior`` of the weight: probabilities are calibrated for a population with that prevalence.
@@ -147,21 +149,17 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         """(mean, scale, coef, intercept) of the decision ``(X - mean) / scale @ coef + intercept``."""
         evidence = self._evidence_mask(X.shape[1])
         mean, scale = robust_scale(X)
-        mean[evidence] = 0.0  # evidence columns are not centred: a 0 adds nothing
-        Z = (X - mean) / scale
-        coef = np.zeros(X.shape[1])
-        other = ~evidence
-        if other.any():
-            clf = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state)
-            clf.fit(Z[:, other], y, sample_weight=w)
-            coef[other] = clf.coef_[0]
-            intercept = float(clf.intercept_[0])
-        else:  # evidence alone: the base decision is the weighted log-odds of the classes
-            intercept = float(np.log(np.sum(w * y) / np.sum(w * (1 - y))))
+        clf = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state)
+        clf.fit((X - mean) / scale, y, sample_weight=w)
+        coef = clf.coef_[0].astype(np.float64)
+        intercept = float(clf.intercept_[0])
         if evidence.any():
-            offset = Z[:, other] @ coef[other] + intercept
-            coef[evidence], extra = nonnegative_logistic(Z[:, evidence], y, w, self.C, offset)
-            intercept += extra
+            # The other columns keep their weights from the joint fit; the evidence columns are refitted on
+            # top of them, uncentred and bounded below by 0, with a fresh intercept.
+            other = ~evidence
+            mean[evidence] = 0.0
+            offset = (X[:, other] - mean[other]) / scale[other] @ coef[other]
+            coef[evidence], intercept = nonnegative_logistic(X[:, evidence] / scale[evidence], y, w, self.C, offset)
         return mean, scale, coef, intercept
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None) -> SignalClassifier:

@@ -8,7 +8,9 @@ Two parts, both fitted with scikit-learn (see ``detector.train``):
   machines write rather than what pages are about, and on the prose of real genuine pages;
 * the **page model**: the signal values and the text model's logit -> ``detector.estimator.SignalClassifier``
   (robust scaling, logistic regression, Platt scaling fitted on out-of-fold decisions), a scikit-learn
-  estimator whose fitted arrays this module ships.
+  estimator whose fitted arrays this module ships. The style values and the logit weigh both ways; the
+  template signals are one-sided evidence (weights >= 0, not centred: ``mean`` is 0 for them), so their
+  contribution is 0 where they find nothing and positive where they find something.
 
 A linear page model keeps every decision explainable: each feature's contribution is its coefficient
 times its standardised value, and the reasons of a verdict are the signals that contributed most.

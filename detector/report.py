@@ -385,6 +385,9 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "What it is: a logistic regression over the detector's named signals and the logit of a text model "
         "(logistic regression over IDF-weighted hashed word 1-2-grams, byte 3-4-grams and function-word "
         "1-4-grams of the page's prose), "
+        "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
+        "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
+        "finds nothing adds nothing; "
         "with Platt scaling for calibration. Saved as JSON + NumPy arrays loaded with `allow_pickle=False`: loading "
         "never executes code. A package with another feature set refuses to load it.",
         "",

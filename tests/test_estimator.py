@@ -61,16 +61,18 @@ def _evidence_data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_one_sided_evidence_adds_nothing_at_zero() -> None:
-    """Where the evidence columns are 0, the decision is the model fitted without them, up to a constant."""
+    """The other columns keep their joint-fit weights; the evidence adds 0 where it is 0 and more above."""
     X, y = _evidence_data()
     with_evidence = SignalClassifier(random_state=0, evidence=(2,)).fit(X, y)
-    prose_only = SignalClassifier(random_state=0).fit(X[:, :2], y)
+    joint = SignalClassifier(random_state=0).fit(X, y)
+    assert np.allclose(with_evidence.coef_[:2], joint.coef_[:2])
+    assert with_evidence.mean_[2] == 0.0 and with_evidence.coef_[2] > 0
+    contributions = with_evidence.contributions(X)
     quiet = X[:, 2] == 0
-    assert with_evidence.coef_[2] > 0
-    assert with_evidence.contributions(X)[quiet, 2] == pytest.approx(0.0)
-    shift = with_evidence.linear_decision(X) - prose_only.linear_decision(X[:, :2])
-    assert np.ptp(shift[quiet]) == pytest.approx(0.0, abs=1e-9)
-    assert np.all(shift[~quiet] > shift[quiet][0])
+    assert np.all(contributions[quiet, 2] == 0.0)
+    assert np.all(contributions[~quiet, 2] > 0.0)
+    prose = with_evidence.linear_decision(X) - contributions[:, 2]
+    assert np.ptp(prose - contributions[:, :2].sum(axis=1)) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_one_sided_evidence_never_lowers() -> None:
