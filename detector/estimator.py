@@ -63,7 +63,7 @@ def nonnegative_logistic(
     Minimises ``C * sum(w * log_loss(y, Z @ coef + intercept + offset)) + |coef|^2 / 2``, scikit-learn's
     objective (the intercept unpenalised), by L-BFGS-B with the bounds.
     """
-    n, d = Z.shape
+    d = Z.shape[1]
     sign = np.where(y == 1, 1.0, -1.0)
 
     def objective(p: np.ndarray) -> tuple[float, np.ndarray]:
