@@ -98,7 +98,17 @@ def test_empty_and_one_word() -> None:
         q = _q(doc)
         assert q.values["gopher_word_count_ok"] == 0.0
         assert q.values["gopher_fail"] >= 1.0  # too short, no stop words
-    assert _s(clean_text("")).values == dict.fromkeys(style.KEYS, 0.0)
+    assert _s(clean_text("")).values == dict.fromkeys(style.KEYS, 0.0) | style.UNMEASURED
+
+
+def test_one_sentence_has_no_burstiness_to_measure() -> None:
+    # One sentence: its length variation is unknown, not 0 (the most uniform, most machine-like value).
+    one = _s(clean_text("The committee met on Tuesday to discuss the harbour budget for next year.")).values
+    assert one["sent_len_cv"] == style.UNMEASURED["sent_len_cv"]
+    assert one["sent_len_mean"] == 13.0
+    # From two sentences on it is measured: two of equal length vary by 0.
+    two = _s(clean_text("The committee met on Tuesday. The budget was then approved.")).values
+    assert two["sent_len_cv"] == 0.0 and two["sent_len_mean"] == 5.0
 
 
 # -- quality ------------------------------------------------------------------------------------------
