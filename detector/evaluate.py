@@ -340,6 +340,7 @@ def refitted_splits(
         out[kind][key] = {
             **extra,
             "rows": len(test_table),
+            "positives": int(ts.y.sum()),
             "roc_auc": _interval(metrics.roc_auc, ts, "detector", rounds),
             "tpr_at_1pct_fpr": _interval(_tpr1, ts, "detector", rounds),
             "baselines": comparison(ts, rounds),

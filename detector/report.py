@@ -80,6 +80,8 @@ def render_markdown(res: dict[str, Any], gate_lines: list[str]) -> str:
         *gate_lines,
         "",
     ]
+    if "baselines" in res:
+        lines += margins_section(res)
     lines += _genuine_section(res)
     lines += _l2r_section(res)
     if "baselines" in res:
@@ -95,6 +97,81 @@ def render_markdown(res: dict[str, Any], gate_lines: list[str]) -> str:
         lines += [f"![{name}]({path})" for name, path in res["plots"].items()]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+#: How a paired margin's 95% interval reads, in the order the report counts them.
+MARGIN_VERDICTS = ("ahead", "ahead, unresolved", "behind, unresolved", "behind")
+
+
+def margin_verdict(iv: dict[str, Any]) -> str:
+    """``ahead`` / ``behind`` when the interval excludes 0; ``unresolved`` (by the point estimate's side) when
+    it spans 0, which is what a difference of a few texts looks like."""
+    if iv.get("low") is not None and iv["low"] > 0:
+        return "ahead"
+    if iv.get("high") is not None and iv["high"] < 0:
+        return "behind"
+    return "ahead, unresolved" if iv["value"] >= 0 else "behind, unresolved"
+
+
+def _comparisons(res: dict[str, Any]) -> list[tuple[str, int | None, str, str, dict[str, Any]]]:
+    """(set, its human texts, scorer, metric, margin) for every margin the run measured on a real set."""
+    sets: list[tuple[str, int | None, dict[str, Any]]] = []
+    if "l2r" in res.get("baselines", {}):
+        sets.append(("held-out l2r", res["l2r"]["rows"] - res["l2r"]["positives"], res["baselines"]["l2r"]))
+    for name in ("cross_generator", "cross_genre"):
+        for key, v in (res.get(name) or {}).items():
+            label = f"without {key}" if name == "cross_generator" else f"genres {', '.join(v['genres'])}"
+            humans = v["rows"] - v["positives"] if "positives" in v else None
+            sets.append((f"{name.replace('_', '-')}: {label}", humans, v["baselines"]))
+    out = []
+    for label, humans, table in sets:
+        for scorer, row in table.items():
+            for metric in ("roc_auc", "tpr_at_1pct_fpr"):
+                iv = row.get(f"margin_{metric}")
+                if iv and iv.get("value") is not None:
+                    out.append((label, humans, scorer, metric, iv))
+    return out
+
+
+def margins_section(res: dict[str, Any]) -> list[str]:
+    """Every paired margin of the detector over a baseline or ablation on a real set, counted by how its
+    interval reads, and the ones not clearly ahead listed with the number of human texts behind them."""
+    comps = _comparisons(res)
+    if not comps:
+        return []
+    metric_names = {"roc_auc": "ROC-AUC", "tpr_at_1pct_fpr": "TPR at 1% FPR"}
+    lines = [
+        "## Margins at a glance",
+        "",
+        "The detector's paired margin over every baseline and ablation on every real test set (the tables "
+        "below), counted by its 95% interval: **ahead** or **behind** when the interval excludes 0, "
+        "**unresolved** when it spans 0 (split by the side of the point estimate).",
+        "",
+        "| metric | comparisons | " + " | ".join(MARGIN_VERDICTS) + " |",
+        "|---|---:|" + "---:|" * len(MARGIN_VERDICTS),
+    ]
+    for metric, name in metric_names.items():
+        verdicts = [margin_verdict(iv) for _, _, _, m, iv in comps if m == metric]
+        counts = " | ".join(str(verdicts.count(v)) for v in MARGIN_VERDICTS)
+        lines.append(f"| {name} | {len(verdicts)} | {counts} |")
+    rest = [c for c in comps if margin_verdict(c[4]) != "ahead"]
+    if rest:
+        lines += [
+            "",
+            "Not clearly ahead, with the set's human texts (for TPR at 1% FPR, in brackets, how many of them "
+            "the threshold may pass: the few texts such a margin rests on):",
+            "",
+            "| set | scorer | metric | margin [95% CI] | reads | human texts |",
+            "|---|---|---|---|---|---:|",
+        ]
+        for label, humans, scorer, metric, iv in rest:
+            allowed = "n/a" if humans is None else str(humans)
+            if humans is not None and metric == "tpr_at_1pct_fpr":
+                allowed += f" ({humans // 100})"
+            lines.append(
+                f"| {label} | {scorer} | {metric_names[metric]} | {_margin(iv)} | {margin_verdict(iv)} | {allowed} |"
+            )
+    return [*lines, ""]
 
 
 def _genuine_section(res: dict[str, Any]) -> list[str]:

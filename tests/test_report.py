@@ -1,0 +1,61 @@
+"""The evaluation report's reading of the detector's margins over the baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detector import report
+
+
+def _iv(value: float, low: float, high: float) -> dict[str, float]:
+    return {"value": value, "low": low, "high": high}
+
+
+def test_margin_verdict_reads_the_interval_not_the_point() -> None:
+    assert report.margin_verdict(_iv(0.02, 0.01, 0.03)) == "ahead"
+    assert report.margin_verdict(_iv(-0.02, -0.03, -0.01)) == "behind"
+    assert report.margin_verdict(_iv(0.05, -0.01, 0.20)) == "ahead, unresolved"
+    assert report.margin_verdict(_iv(-0.05, -0.20, 0.01)) == "behind, unresolved"
+    assert report.margin_verdict(_iv(0.0, 0.0, 0.0)) == "ahead, unresolved"  # a tie is not ahead
+
+
+def _results() -> dict[str, Any]:
+    ahead = {"margin_roc_auc": _iv(0.02, 0.01, 0.03), "margin_tpr_at_1pct_fpr": _iv(0.1, 0.05, 0.2)}
+    return {
+        "l2r": {"rows": 1000, "positives": 800},
+        "baselines": {
+            "l2r": {
+                "detector": {"roc_auc": 0.95, "tpr_at_1pct_fpr": 0.6},
+                "tfidf_logreg": ahead,
+                "only:text_model": {
+                    "margin_roc_auc": _iv(0.002, 0.001, 0.004),
+                    "margin_tpr_at_1pct_fpr": _iv(-0.03, -0.07, 0.05),
+                },
+            }
+        },
+        "cross_genre": {
+            "fold0": {
+                "genres": ["Finance", "Sports"],
+                "rows": 500,
+                "positives": 400,
+                "baselines": {"tfidf_logreg": {**ahead, "margin_roc_auc": _iv(-0.02, -0.03, -0.01)}},
+            }
+        },
+    }
+
+
+def test_margins_section_counts_every_comparison_and_lists_the_weak_ones() -> None:
+    lines = report.margins_section(_results())
+    text = "\n".join(lines)
+    # Three comparisons per metric: two on l2r, one on the genre fold.
+    assert "| ROC-AUC | 3 | 2 | 0 | 0 | 1 |" in text
+    assert "| TPR at 1% FPR | 3 | 2 | 0 | 1 | 0 |" in text
+    rows = [line for line in lines if line.startswith("| held-out l2r") or line.startswith("| cross-genre")]
+    assert len(rows) == 2  # only the two that are not clearly ahead
+    assert "only:text_model | TPR at 1% FPR | -0.030 [-0.070, +0.050] | behind, unresolved | 200 (2) |" in text
+    assert "cross-genre: genres Finance, Sports | tfidf_logreg | ROC-AUC | -0.020" in text
+    assert text.rstrip().endswith("| behind | 100 |")  # ROC-AUC rows give the human texts, no pass count
+
+
+def test_margins_section_is_empty_without_baselines() -> None:
+    assert report.margins_section({"l2r": {"rows": 10, "positives": 5}}) == []
