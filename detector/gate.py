@@ -18,6 +18,7 @@ about a hundredth with a handful of the 4,662 l2r texts swapped in rank.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -112,10 +113,12 @@ def pin(
         raw = figures.get(name)
         if raw is None:
             raise ConfigError(f"cannot pin {name}: the evaluation did not compute it")
-        value = round(float(raw), 6)  # floors are stored to 6 decimals: compare at that precision
+        value = _stored(float(raw), direction)
         if name in old:
             previous = float(old[name]["floor"])
-            if (value < previous if direction == "min" else value > previous) and not allow_lower:
+            # Worse by more than the one step of rounding the stored floors take.
+            step = _STEP if direction == "min" else -_STEP
+            if (value < previous - step if direction == "min" else value > previous - step) and not allow_lower:
                 worse.append(f"{name}: {previous:.4f} -> {value:.4f}")
         out[name] = {"floor": value, "margin": margin, "direction": direction}
     if worse:
@@ -123,6 +126,18 @@ def pin(
             "re-pinning would lower these floors: " + "; ".join(worse) + ". Pass --allow-lower (and say why)."
         )
     return {"data_sha256": data_sha256, "figures": out}
+
+
+_STEP = 1.000001e-6  # one unit of the 6th decimal, and float noise
+
+
+def _stored(value: float, direction: str) -> float:
+    """``value`` to the 6 decimals floors are stored with, rounded to the side it passes on (down for a
+    "min" floor, up for a "max" one), so that the figure a floor was pinned from always meets it."""
+    scaled = value * 1e6
+    stored = (math.floor(scaled) if direction == "min" else math.ceil(scaled)) / 1e6
+    # Float noise (0.1 * 1e6 = 100000.00000000001) must not move a 6-decimal value by a step.
+    return round(value, 6) if abs(round(value, 6) - value) < 1e-12 else stored
 
 
 def write_floors(path: Path, floors: dict[str, Any]) -> None:

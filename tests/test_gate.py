@@ -55,7 +55,17 @@ def test_repinning_cannot_lower_a_floor_without_the_flag() -> None:
         gate.pin(worse, "new-data", floors)  # new data is no licence to lower a floor
     assert gate.pin(worse, "abc", floors, allow_lower=True)["figures"]["l2r.roc_auc"]["floor"] == 0.94
     same = dict(FIGURES, **{"l2r.roc_auc": 0.95 - 1e-9})  # below the floor only past its 6 stored decimals
-    assert gate.pin(same, "abc", floors)["figures"]["l2r.roc_auc"]["floor"] == 0.95
+    assert gate.pin(same, "abc", floors)["figures"]["l2r.roc_auc"]["floor"] == 0.949999
+
+
+def test_a_pinned_figure_always_meets_its_own_floor() -> None:
+    # Stored to 6 decimals, rounded to the side the figure passes on: down for a minimum, up for a maximum.
+    figures = dict(FIGURES, **{"seeds.min_farm_probability": 0.9999495, "genuine_html.ece": 0.0016575})
+    floors = gate.pin(figures, "abc", None)["figures"]
+    assert floors["seeds.min_farm_probability"]["floor"] == 0.999949
+    assert floors["genuine_html.ece"]["floor"] == 0.001658
+    assert floors["l2r.roc_auc"]["floor"] == FIGURES["l2r.roc_auc"]  # exact 6-decimal values stay as they are
+    assert gate.check(figures, "abc", gate.pin(figures, "abc", None)) == []
 
 
 def test_floors_file_round_trip_and_bad_files(tmp_path: Path) -> None:

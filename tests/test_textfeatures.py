@@ -64,3 +64,21 @@ def test_rare_ngrams_get_no_weight_and_blocks_are_normalised() -> None:
 def test_byte_ngrams_are_stable_across_calls() -> None:
     a, b = byte_ngrams(TEXTS), byte_ngrams(list(TEXTS))
     assert (a != b).nnz == 0 and a.shape[0] == len(TEXTS)
+
+
+def test_the_text_models_logit_weighs_by_the_prose_it_rests_on() -> None:
+    from detector.model import EVIDENCE_WORDS
+    from detector.train import fit_text_model
+
+    texts = [
+        "Moreover, it is important to note that the landscape is evolving, underscoring its significance.",
+        "we went down to the pier on sunday and my brother lost his hat in the wind again",
+    ] * 4
+    model = fit_text_model(texts, np.array([1, 0] * 4))
+    long_text, short_text = texts[0] + " " + texts[0], "Moreover, it is important."
+    raw = np.asarray(model.features([long_text, short_text, ""]) @ model.coef) + model.intercept
+    got = model.decision([long_text, short_text, ""])
+    n = np.array([28.0, 4.0, 0.0])
+    np.testing.assert_allclose(got, raw * n / (n + EVIDENCE_WORDS))
+    assert got[2] == 0.0  # no prose, no evidence either way
+    assert got[0] > 0 and abs(got[1]) < abs(raw[1])  # the sign is kept, a few words count for less
