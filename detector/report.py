@@ -449,6 +449,10 @@ def plot_reliability(diagrams: dict[str, list[tuple[float, float, float]]], out_
 # ----------------------------------------------------------------------------------------------------
 
 
+def _evidence_words(params: dict[str, Any]) -> str:
+    return f"{(params.get('text_model') or {}).get('evidence_words', 0):g}"
+
+
 def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
     """Put the headline figures into ``model.json``'s card and write ``MODEL_CARD.md`` beside it."""
     params = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
@@ -461,7 +465,8 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "",
         "What it is: a logistic regression over the detector's named signals and the logit of a text model "
         "(logistic regression over IDF-weighted hashed word 1-2-grams, byte 3-4-grams and function-word "
-        "1-4-grams of the page's prose), "
+        "1-4-grams of the page's prose; the logit weighed by n / (n + "
+        f"{_evidence_words(params)}) for n words of prose, so that a few words count for little), "
         "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
         "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
         "finds nothing adds nothing; "
