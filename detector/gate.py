@@ -117,8 +117,8 @@ def pin(
         if name in old:
             previous = float(old[name]["floor"])
             # Worse by more than the one step of rounding the stored floors take.
-            step = _STEP if direction == "min" else -_STEP
-            if (value < previous - step if direction == "min" else value > previous - step) and not allow_lower:
+            worse_by_more = value < previous - _STEP if direction == "min" else value > previous + _STEP
+            if worse_by_more and not allow_lower:
                 worse.append(f"{name}: {previous:.4f} -> {value:.4f}")
         out[name] = {"floor": value, "margin": margin, "direction": direction}
     if worse:
@@ -134,10 +134,8 @@ _STEP = 1.000001e-6  # one unit of the 6th decimal, and float noise
 def _stored(value: float, direction: str) -> float:
     """``value`` to the 6 decimals floors are stored with, rounded to the side it passes on (down for a
     "min" floor, up for a "max" one), so that the figure a floor was pinned from always meets it."""
-    scaled = value * 1e6
-    stored = (math.floor(scaled) if direction == "min" else math.ceil(scaled)) / 1e6
-    # Float noise (0.1 * 1e6 = 100000.00000000001) must not move a 6-decimal value by a step.
-    return round(value, 6) if abs(round(value, 6) - value) < 1e-12 else stored
+    scaled = round(value * 1e6, 3)  # float noise (0.1 * 1e6 = 100000.00000000001) must not move it a step
+    return (math.floor(scaled) if direction == "min" else math.ceil(scaled)) / 1e6
 
 
 def write_floors(path: Path, floors: dict[str, Any]) -> None:

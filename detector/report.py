@@ -36,6 +36,12 @@ def _margin(iv: dict[str, Any] | None) -> str:
     return f"{sign}{iv['value']:.3f} [{iv['low']:+.3f}, {iv['high']:+.3f}]"
 
 
+def _split_label(name: str, key: str, split: dict[str, Any]) -> str:
+    """``cross-generator: without GPT-4o``, ``cross-genre: genres Finance, Sports``."""
+    what = f"without {key}" if name == "cross_generator" else f"genres {', '.join(split['genres'])}"
+    return f"{name.replace('_', '-')}: {what}"
+
+
 def summary_table(res: dict[str, Any]) -> list[str]:
     """The headline table: one row per real set, what ``make eval`` prints."""
     g, gt, l2r = res["genuine_html"], res["genuine_text"], res["l2r"]
@@ -51,9 +57,8 @@ def summary_table(res: dict[str, Any]) -> list[str]:
     ]
     for name in ("cross_generator", "cross_genre"):
         for key, v in (res.get(name) or {}).items():
-            label = f"without {key}" if name == "cross_generator" else f"genres {', '.join(v['genres'])}"
             lines.append(
-                f"| {name.replace('_', '-')}: {label} | {v['rows']} | {_ci(v['roc_auc'])} "
+                f"| {_split_label(name, key, v)} | {v['rows']} | {_ci(v['roc_auc'])} "
                 f"| {_ci(v['tpr_at_1pct_fpr'])} | | |"
             )
     return lines
@@ -120,9 +125,8 @@ def _comparisons(res: dict[str, Any]) -> list[tuple[str, int | None, str, str, d
         sets.append(("held-out l2r", res["l2r"]["rows"] - res["l2r"]["positives"], res["baselines"]["l2r"]))
     for name in ("cross_generator", "cross_genre"):
         for key, v in (res.get(name) or {}).items():
-            label = f"without {key}" if name == "cross_generator" else f"genres {', '.join(v['genres'])}"
             humans = v["rows"] - v["positives"] if "positives" in v else None
-            sets.append((f"{name.replace('_', '-')}: {label}", humans, v["baselines"]))
+            sets.append((_split_label(name, key, v), humans, v["baselines"]))
     out = []
     for label, humans, table in sets:
         for scorer, row in table.items():
