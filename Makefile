@@ -48,9 +48,9 @@ eval: $(STAMP)
 	$(BIN)/python -m detector.evaluate --workers $(WORKERS)
 
 ## Re-pin the gate's floors (reports/floors.json) to this model's figures; they only move up unless
-## ALLOW_LOWER=1 (say why in the commit).
+## ALLOW_LOWER=1 (say why in the commit). The model card then carries the whole evaluation's summary.
 eval-pin: $(STAMP)
-	$(BIN)/python -m detector.evaluate --workers $(WORKERS) --pin $(if $(ALLOW_LOWER),--allow-lower,)
+	$(BIN)/python -m detector.evaluate --workers $(WORKERS) --pin --update-card $(if $(ALLOW_LOWER),--allow-lower,)
 
 ## Speed and memory of `detector score` against trafilatura alone, side by side: reports/bench.md.
 bench: $(STAMP)

@@ -294,26 +294,30 @@ def worst_errors(ts: TestSet, rows: dict[str, dict[str, Any]], detector: Detecto
 # ----------------------------------------------------------------------------------------------------
 
 
-def _refit_scores(job: tuple[FeatureTable, FeatureTable, int]) -> dict[str, np.ndarray]:
-    """Refit the detector and the TF-IDF baseline on a training subset; their scores on a test subset."""
+def _refit_scores(job: tuple[FeatureTable, FeatureTable, int]) -> tuple[dict[str, np.ndarray], float]:
+    """Refit the detector and the TF-IDF baselines on a training subset: their scores on a test subset, and
+    the refitted detector's threshold (chosen on its own training rows, as the shipped model's is)."""
     train, test, seed = job
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     model, _ = fit(train, seed=seed)
-    return {
+    scores = {
         "detector": _probabilities(model, test),
         "tfidf_logreg": _tfidf(train, seed).score(test.texts),
         "tfidf_logreg_punct": _tfidf(train, seed, punctuation=True).score(test.texts),
     }
+    return scores, model.threshold
 
 
 def refitted_splits(
-    train: FeatureTable, l2r_test: FeatureTable, seed: int, rounds: int, workers: int
+    train: FeatureTable, l2r_test: FeatureTable, seed: int, rounds: int, workers: int, prevalence: float
 ) -> dict[str, Any]:
     """The cross-generator and cross-genre splits, refitted in ``workers`` processes.
 
     Cross-generator: trained without one generator's rewrites (and the synthetic pages made of them),
     tested on that generator against the held-out human texts. Cross-genre: genres in ``N_GENRE_FOLDS``
-    folds (sorted, round robin), each fold trained without its genres and tested on them.
+    folds (sorted, round robin), each fold trained without its genres and tested on them. Each split gets
+    the held-out l2r set's metrics (:func:`labelled_report`, at the refitted model's own threshold and,
+    for calibration, reweighted to ``prevalence``), the baselines' margins, and for a genre fold each genre.
     """
     jobs: list[tuple[str, str, dict[str, Any], list[bool], list[bool]]] = []
     for gen in sorted(set(l2r_test.generator) - {"human"}):
@@ -335,16 +339,14 @@ def refitted_splits(
         results = [_refit_scores(a) for a in args]
     LOGGER.info("refitted %d splits in %.0fs", len(jobs), time.time() - started)
     out: dict[str, Any] = {"cross_generator": {}, "cross_genre": {}}
-    for (kind, key, extra, _, _), (_, test_table, _), scores in zip(jobs, args, results, strict=True):
+    for (kind, key, extra, _, _), (_, test_table, _), (scores, threshold) in zip(jobs, args, results, strict=True):
         ts = TestSet(key, test_table, scores)
-        out[kind][key] = {
-            **extra,
-            "rows": len(test_table),
-            "positives": int(ts.y.sum()),
-            "roc_auc": _interval(metrics.roc_auc, ts, "detector", rounds),
-            "tpr_at_1pct_fpr": _interval(_tpr1, ts, "detector", rounds),
-            "baselines": comparison(ts, rounds),
-        }
+        labelled = labelled_report(ts, threshold, rounds, prevalence)
+        del labelled["skipped_rows"]  # a subset carries the whole l2r set's count: it is reported there
+        out[kind][key] = {**extra, "threshold": threshold, **labelled, "baselines": comparison(ts, rounds)}
+        if kind == "cross_genre":
+            genre = list(test_table.genre)
+            out[kind][key]["by_genre"] = _by(ts, genre.__getitem__)
     return out
 
 
@@ -441,7 +443,7 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool 
             "genuine_html_at_matched_recall": matched_recall_fpr(sets["genuine_html"], l2r, t),
             "genuine_text_at_matched_recall": matched_recall_fpr(sets["genuine_text"], l2r, t),
         }
-        out.update(refitted_splits(train, l2r.table, SEED, rounds, workers))
+        out.update(refitted_splits(train, l2r.table, SEED, rounds, workers, out["calibration_prior"]))
     out["figures"] = headline_figures(out)
     out["seconds"] = round(time.time() - started, 1)
     out["_sets"] = sets  # the scores, for the plots; not written to eval.json

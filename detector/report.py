@@ -55,12 +55,18 @@ def summary_table(res: dict[str, Any]) -> list[str]:
         f"| {_f(l2r['at_threshold']['fpr'], '.2%')} (human texts) | {_ci(l2r['ece_at_prior'])} at "
         f"{l2r['prevalence']:.0%} prevalence |",
     ]
+    return lines + refitted_summary_rows(res)
+
+
+def refitted_summary_rows(res: dict[str, Any]) -> list[str]:
+    """The summary's rows of the refitted splits (reports from before they had every metric leave cells empty)."""
+    lines = []
     for name in ("cross_generator", "cross_genre"):
         for key, v in (res.get(name) or {}).items():
-            lines.append(
-                f"| {_split_label(name, key, v)} | {v['rows']} | {_ci(v['roc_auc'])} "
-                f"| {_ci(v['tpr_at_1pct_fpr'])} | | |"
-            )
+            fpr = _f(v["at_threshold"]["fpr"], ".2%") + " (human texts)" if "at_threshold" in v else ""
+            ece = _ci(v["ece_at_prior"]) + f" at {v['prevalence']:.0%} prevalence" if "ece_at_prior" in v else ""
+            cells = [_split_label(name, key, v), str(v["rows"]), _ci(v["roc_auc"]), _ci(v["tpr_at_1pct_fpr"]), fpr, ece]
+            lines.append(" ".join(f"| {c}" if c else "|" for c in cells) + " |")
     return lines
 
 
@@ -197,33 +203,44 @@ def _genuine_section(res: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _l2r_section(res: dict[str, Any]) -> list[str]:
-    r = res["l2r"]
+def _labelled_lines(r: dict[str, Any], what: str) -> list[str]:
+    """The metrics of a set with both classes (``evaluate.labelled_report``), in two sentences."""
     a = r["at_threshold"]
     ap = r["at_threshold_at_prior"]
+    share = 1.0 - r["positives"] / r["rows"] if r["rows"] else 0.0
+    skipped = (
+        f"; rows that could not be scored (fewer words than min_words): {r['skipped_rows']}"
+        if r.get("skipped_rows")
+        else ""
+    )
+    return [
+        f"{r['rows']} texts ({r['positives']} {what}); ROC-AUC {_ci(r['roc_auc'])}, PR-AUC "
+        f"{_f(r['pr_auc'])}, TPR at 1% FPR {_ci(r['tpr_at_1pct_fpr'])}, at 0.1% FPR {_ci(r['tpr_at_0.1pct_fpr'])}"
+        f"{skipped}.",
+        "",
+        f"At the threshold: precision {_f(a['precision'])}, recall {_f(a['recall'])}, F1 {_f(a['f1'])} "
+        f"(tp {a['tp']}, fp {a['fp']}, fn {a['fn']}, tn {a['tn']}). The set is {share:.0%} human texts; "
+        f"reweighted to the model's stated {r['prevalence']:.0%} prevalence: precision {_f(ap['precision'])}, "
+        f"ECE {_ci(r['ece_at_prior'])}, Brier {_f(r['brier_at_prior'], '.4f')} (unweighted ECE "
+        f"{_f(r['ece_raw'])}: the probabilities are not calibrated for the set's own mix, nor claim to be).",
+    ]
+
+
+def _by_genre_lines(by_genre: dict[str, Any]) -> list[str]:
+    lines = ["| genre | texts | ROC-AUC | TPR at 1% FPR |", "|---|---:|---:|---:|"]
+    return lines + [
+        f"| {k} | {v['rows']} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} |" for k, v in by_genre.items()
+    ]
+
+
+def _l2r_section(res: dict[str, Any]) -> list[str]:
+    r = res["l2r"]
     lines = [
         "## Human vs machine text (held-out l2r pairs)",
         "",
-        f"{r['rows']} texts ({r['positives']} machine rewrites); ROC-AUC {_ci(r['roc_auc'])}, PR-AUC "
-        f"{_f(r['pr_auc'])}, TPR at 1% FPR {_ci(r['tpr_at_1pct_fpr'])}, at 0.1% FPR {_ci(r['tpr_at_0.1pct_fpr'])}"
-        + (
-            f"; rows that could not be scored (fewer words than min_words): {r['skipped_rows']}"
-            if r["skipped_rows"]
-            else ""
-        )
-        + ".",
+        *_labelled_lines(r, "machine rewrites"),
         "",
-        f"At the threshold: precision {_f(a['precision'])}, recall {_f(a['recall'])}, F1 {_f(a['f1'])} "
-        f"(tp {a['tp']}, fp {a['fp']}, fn {a['fn']}, tn {a['tn']}). The set holds four rewrites per human text; "
-        f"reweighted to the model's stated {r['prevalence']:.0%} prevalence: precision {_f(ap['precision'])}, "
-        f"ECE {_ci(r['ece_at_prior'])}, Brier {_f(r['brier_at_prior'], '.4f')} (unweighted ECE "
-        f"{_f(r['ece_raw'])}: the probabilities are not calibrated for an 80% prevalence, nor claim to be).",
-        "",
-        "| genre | texts | ROC-AUC | TPR at 1% FPR |",
-        "|---|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {k} | {v['rows']} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} |" for k, v in r["by_genre"].items()
+        *_by_genre_lines(r["by_genre"]),
     ]
     lines += ["", "| generator (vs its human texts) | texts | ROC-AUC | TPR at 1% FPR |", "|---|---:|---:|---:|"]
     lines += [
@@ -290,7 +307,17 @@ def _cross_section(res: dict[str, Any]) -> list[str]:
     for name in ("cross_generator", "cross_genre"):
         for key, v in res[name].items():
             label = f"without {key}" if name == "cross_generator" else f"held-out genres: {', '.join(v['genres'])}"
-            lines += [f"**{label}** ({v['rows']} texts)", "", *_scorer_rows(v["baselines"]), ""]
+            lines += [f"**{label}** ({v['rows']} texts)", ""]
+            if "at_threshold" in v:  # reports written before the refitted splits had every metric lack these
+                lines += [
+                    *_labelled_lines(v, "machine rewrites"),
+                    f"The threshold is the refitted model's own, {v['threshold']:.3f}, set on its training rows "
+                    "as the shipped model's is.",
+                    "",
+                ]
+            lines += [*_scorer_rows(v["baselines"]), ""]
+            if v.get("by_genre"):
+                lines += [*_by_genre_lines(v["by_genre"]), ""]
     return lines
 
 

@@ -59,3 +59,42 @@ def test_margins_section_counts_every_comparison_and_lists_the_weak_ones() -> No
 
 def test_margins_section_is_empty_without_baselines() -> None:
     assert report.margins_section({"l2r": {"rows": 10, "positives": 5}}) == []
+
+
+def _labelled_split() -> dict[str, Any]:
+    """A refitted split's entry as ``evaluate.refitted_splits`` writes it, from a small scored set."""
+    import numpy as np
+
+    from detector.evaluate import TestSet, comparison, labelled_report
+    from detector.train import FeatureTable
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 40 + [1] * 160)
+    genres = ["Finance" if i % 2 else "Sports" for i in range(200)]
+    table = FeatureTable(y=list(y), group=[f"g{i % 40}" for i in range(200)], genre=genres)
+    p = np.clip(0.3 * y + rng.uniform(0, 0.7, len(y)), 0, 1)
+    ts = TestSet("fold0", table, {"detector": p, "tfidf_logreg": rng.uniform(size=len(y))})
+    labelled = labelled_report(ts, 0.5, 50, 0.1)
+    del labelled["skipped_rows"]
+    return {"genres": ["Finance", "Sports"], "threshold": 0.5, **labelled, "baselines": comparison(ts, 50)}
+
+
+def test_refitted_splits_carry_every_metric_into_the_summary_and_their_section() -> None:
+    split = _labelled_split()
+    res = {"cross_genre": {"fold0": split}}
+    row = next(line for line in report.refitted_summary_rows(res) if line.startswith("| cross-genre"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[0] == "cross-genre: genres Finance, Sports" and cells[1] == "200"
+    assert cells[4].endswith("(human texts)") and cells[5].endswith("at 10% prevalence")
+    text = "\n".join(report._cross_section({"cross_generator": {}, **res}))
+    a = split["at_threshold"]
+    assert f"(tp {a['tp']}, fp {a['fp']}, fn {a['fn']}, tn {a['tn']})" in text
+    assert "The set is 20% human texts" in text and "refitted model's own, 0.500" in text
+    assert "PR-AUC" in text and "at 0.1% FPR" in text
+
+
+def test_summary_rows_of_an_older_report_leave_the_missing_metrics_empty() -> None:
+    old = {"rows": 10, "positives": 8, "genres": ["Finance"], "roc_auc": _iv(0.9, 0.8, 0.95)}
+    old["tpr_at_1pct_fpr"] = _iv(0.5, 0.4, 0.6)
+    (row,) = report.refitted_summary_rows({"cross_genre": {"fold0": old}})
+    assert row.endswith("| 0.500 [0.400, 0.600] | | |")
