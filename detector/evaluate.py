@@ -190,7 +190,9 @@ def genuine_report(ts: TestSet, threshold: float, rounds: int) -> dict[str, Any]
     return out
 
 
-def labelled_report(ts: TestSet, threshold: float, rounds: int, prevalence: float | None) -> dict[str, Any]:
+def labelled_report(
+    ts: TestSet, threshold: float | np.ndarray, rounds: int, prevalence: float | None
+) -> dict[str, Any]:
     """Discrimination and calibration of the detector on a set with both classes."""
     y, p = ts.y, ts.scores["detector"]
     w = metrics.prevalence_weights(y, prevalence) if prevalence is not None else None
@@ -317,7 +319,8 @@ def refitted_splits(
     tested on that generator against the held-out human texts. Cross-genre: genres in ``N_GENRE_FOLDS``
     folds (sorted, round robin), each fold trained without its genres and tested on them. Each split gets
     the held-out l2r set's metrics (:func:`labelled_report`, at the refitted model's own threshold and,
-    for calibration, reweighted to ``prevalence``), the baselines' margins, and for a genre fold each genre.
+    for calibration, reweighted to ``prevalence``) and the baselines' margins; ``cross_genre["pooled"]`` is
+    every held-out text scored by the fold model that never saw its genre, one set, with each genre apart.
     """
     jobs: list[tuple[str, str, dict[str, Any], list[bool], list[bool]]] = []
     for gen in sorted(set(l2r_test.generator) - {"human"}):
@@ -339,15 +342,44 @@ def refitted_splits(
         results = [_refit_scores(a) for a in args]
     LOGGER.info("refitted %d splits in %.0fs", len(jobs), time.time() - started)
     out: dict[str, Any] = {"cross_generator": {}, "cross_genre": {}}
-    for (kind, key, extra, _, _), (_, test_table, _), (scores, threshold) in zip(jobs, args, results, strict=True):
+    genre_folds = []
+    for (kind, key, extra, _, test), (_, test_table, _), (scores, threshold) in zip(jobs, args, results, strict=True):
         ts = TestSet(key, test_table, scores)
-        labelled = labelled_report(ts, threshold, rounds, prevalence)
-        del labelled["skipped_rows"]  # a subset carries the whole l2r set's count: it is reported there
-        out[kind][key] = {**extra, "threshold": threshold, **labelled, "baselines": comparison(ts, rounds)}
+        out[kind][key] = {**extra, **_split_report(ts, threshold, rounds, prevalence)}
         if kind == "cross_genre":
-            genre = list(test_table.genre)
-            out[kind][key]["by_genre"] = _by(ts, genre.__getitem__)
+            genre_folds.append((test, scores, threshold))
+    ts, thresholds = _pooled(l2r_test, genre_folds)
+    out["cross_genre"]["pooled"] = {
+        "genres": sorted(set(l2r_test.genre)),
+        **_split_report(ts, thresholds, rounds, prevalence),
+        "threshold": [t for _, _, t in genre_folds],
+        "by_genre": _by(ts, list(ts.table.genre).__getitem__),
+    }
     return out
+
+
+def _split_report(ts: TestSet, threshold: float | np.ndarray, rounds: int, prevalence: float) -> dict[str, Any]:
+    labelled = labelled_report(ts, threshold, rounds, prevalence)
+    del labelled["skipped_rows"]  # a subset carries the whole l2r set's count: it is reported there
+    return {"threshold": threshold, **labelled, "baselines": comparison(ts, rounds)}
+
+
+def _pooled(
+    table: FeatureTable, folds: list[tuple[list[bool], dict[str, np.ndarray], float]]
+) -> tuple[TestSet, np.ndarray]:
+    """Every text of ``table`` that a fold holds, scored by that fold's refitted model, as one test set; with
+    each text's threshold (its fold model's own). The genre folds partition the genres, so each text is
+    scored once, by the model that never saw its genre."""
+    n = len(table)
+    scores = {name: np.full(n, np.nan) for name in folds[0][1]}
+    thresholds = np.full(n, np.nan)
+    for test, fold_scores, threshold in folds:
+        idx = np.flatnonzero(test)
+        for name, s in fold_scores.items():
+            scores[name][idx] = s
+        thresholds[idx] = threshold
+    held = ~np.isnan(thresholds)
+    return TestSet("pooled", table, scores).subset(list(held)), thresholds[held]
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -76,8 +76,11 @@ def tpr_at_fpr(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None, 
     return float(tpr[ok].max()) if ok.any() else 0.0
 
 
-def at_threshold(y: np.ndarray, s: np.ndarray, threshold: float, weights: np.ndarray | None = None) -> dict[str, Any]:
-    """Confusion counts (unweighted) and precision, recall, F1, FPR (weighted when ``weights`` is given)."""
+def at_threshold(
+    y: np.ndarray, s: np.ndarray, threshold: float | np.ndarray, weights: np.ndarray | None = None
+) -> dict[str, Any]:
+    """Confusion counts (unweighted) and precision, recall, F1, FPR (weighted when ``weights`` is given);
+    ``threshold`` is one value, or one per row."""
     w = _w(weights, len(y))
     pred = s >= threshold
     pos, neg = y == 1, y == 0

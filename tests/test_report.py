@@ -70,8 +70,11 @@ def _labelled_split() -> dict[str, Any]:
 
     rng = np.random.default_rng(0)
     y = np.array([0] * 40 + [1] * 160)
-    genres = ["Finance" if i % 2 else "Sports" for i in range(200)]
-    table = FeatureTable(y=list(y), group=[f"g{i % 40}" for i in range(200)], genre=genres)
+    from detector.train import _ROW_FIELDS
+
+    table = FeatureTable(**{name: [""] * 200 for name in _ROW_FIELDS})
+    table.y, table.group = list(y), [f"g{i % 40}" for i in range(200)]
+    table.genre = ["Finance" if i % 2 else "Sports" for i in range(200)]
     p = np.clip(0.3 * y + rng.uniform(0, 0.7, len(y)), 0, 1)
     ts = TestSet("fold0", table, {"detector": p, "tfidf_logreg": rng.uniform(size=len(y))})
     labelled = labelled_report(ts, 0.5, 50, 0.1)
@@ -98,3 +101,44 @@ def test_summary_rows_of_an_older_report_leave_the_missing_metrics_empty() -> No
     old["tpr_at_1pct_fpr"] = _iv(0.5, 0.4, 0.6)
     (row,) = report.refitted_summary_rows({"cross_genre": {"fold0": old}})
     assert row.endswith("| 0.500 [0.400, 0.600] | | |")
+
+
+def test_pooled_genre_folds_score_each_text_once_by_its_own_fold() -> None:
+    import numpy as np
+
+    from detector.evaluate import _pooled
+    from detector.train import _ROW_FIELDS, FeatureTable
+
+    table = FeatureTable(**{name: [""] * 5 for name in _ROW_FIELDS})
+    table.y, table.genre, table.group = [0, 1, 0, 1, 1], ["A", "A", "B", "B", "C"], list("ppqqr")
+    fold_a = [g == "A" for g in table.genre]
+    fold_bc = [g != "A" for g in table.genre]
+    folds = [
+        (fold_a, {"detector": np.array([0.1, 0.9])}, 0.5),
+        (fold_bc, {"detector": np.array([0.2, 0.8, 0.7])}, 0.6),
+    ]
+    ts, thresholds = _pooled(table, folds)
+    assert ts.scores["detector"].tolist() == [0.1, 0.9, 0.2, 0.8, 0.7]
+    assert thresholds.tolist() == [0.5, 0.5, 0.6, 0.6, 0.6]
+    assert list(ts.table.genre) == ["A", "A", "B", "B", "C"]
+    ts, _ = _pooled(table, folds[:1])  # a text no fold holds is left out, not scored 0
+    assert len(ts.table) == 2
+
+
+def test_a_per_row_threshold_counts_each_text_at_its_own() -> None:
+    import numpy as np
+
+    from detector import metrics
+
+    y = np.array([0, 0, 1, 1])
+    s = np.array([0.55, 0.45, 0.55, 0.65])
+    a = metrics.at_threshold(y, s, np.array([0.5, 0.5, 0.6, 0.6]))
+    assert (a["tp"], a["fp"], a["fn"], a["tn"]) == (1, 1, 1, 1)
+
+
+def test_the_pooled_split_reads_as_one_set_with_each_fold_threshold() -> None:
+    split = {**_labelled_split(), "threshold": [0.5, 0.55]}
+    res = {"cross_generator": {}, "cross_genre": {"pooled": split}}
+    (row,) = report.refitted_summary_rows(res)
+    assert row.startswith("| cross-genre: all 2 folds pooled (2 genres) | 200 |")
+    assert "each text's fold model's own (0.500, 0.550)" in "\n".join(report._cross_section(res))
