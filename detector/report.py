@@ -537,7 +537,21 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "the template signals were learned from synthetic pages, as no labelled HTML of real farms is public. "
         "Probabilities assume one farm page in ten; see the calibration line for other prevalences. Style "
         "evidence alone is weak on translated or non-native English, so such pages can score above genuine "
-        "native prose.",
+        "native prose." + _unseen_genre_limit(res),
         "",
     ]
     (model_dir / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _unseen_genre_limit(res: dict[str, Any]) -> str:
+    """What the worst-calibrated cross-genre fold says about genres the model never saw ('' without one)."""
+    folds = [v for k, v in (res.get("cross_genre") or {}).items() if k != "pooled" and "ece_at_prior" in v]
+    if not folds:
+        return ""
+    worst = max(folds, key=lambda v: v["ece_at_prior"]["value"])
+    return (
+        " Human texts of a genre absent from its training data score higher: refitted without "
+        f"{', '.join(worst['genres'])}, {_f(worst['at_threshold']['fpr'], '.1%')} of their human texts score above "
+        f"the threshold (ECE {_ci(worst['ece_at_prior'])} at {worst['prevalence']:.0%} prevalence; reports/eval.md, "
+        "cross-genre splits)."
+    )

@@ -142,3 +142,16 @@ def test_the_pooled_split_reads_as_one_set_with_each_fold_threshold() -> None:
     (row,) = report.refitted_summary_rows(res)
     assert row.startswith("| cross-genre: all 2 folds pooled (2 genres) | 200 |")
     assert "each text's fold model's own (0.500, 0.550)" in "\n".join(report._cross_section(res))
+
+
+def test_the_model_card_names_the_worst_calibrated_unseen_genres() -> None:
+    def fold(genres: list[str], ece: float, fpr: float) -> dict[str, Any]:
+        return {"genres": genres, "ece_at_prior": _iv(ece, ece - 0.01, ece + 0.01), "prevalence": 0.1,
+                "at_threshold": {"fpr": fpr}}  # fmt: skip
+
+    res = {"cross_genre": {"fold0": fold(["Sports"], 0.02, 0.01), "fold1": fold(["Recipes", "Reviews"], 0.08, 0.073)}}
+    res["cross_genre"]["pooled"] = fold(["Recipes", "Reviews", "Sports"], 0.5, 0.5)  # not a fold of its own
+    text = report._unseen_genre_limit(res)
+    assert "refitted without Recipes, Reviews, 7.3% of their human texts" in text
+    assert "ECE 0.080 [0.070, 0.090]" in text
+    assert report._unseen_genre_limit({"cross_genre": {}}) == ""
