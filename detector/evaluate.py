@@ -258,19 +258,26 @@ def matched_recall_fpr(genuine: TestSet, l2r: TestSet, threshold: float) -> dict
     return out
 
 
-def worst_errors(ts: TestSet, rows: dict[str, dict[str, Any]], detector: Detector, threshold: float) -> dict[str, Any]:
-    """The highest-scoring negatives and lowest-scoring positives, with reasons and a snippet."""
+def worst_errors(
+    ts: TestSet, rows: dict[str, dict[str, Any]], detector: Detector | None, threshold: float | np.ndarray
+) -> dict[str, Any]:
+    """The highest-scoring negatives and lowest-scoring positives, with reasons and a snippet.
+
+    ``detector`` gives the reasons; without one (scores of refitted models, which are not kept) an error's
+    ``reasons`` is None. ``threshold`` is one value, or one per row.
+    """
     p = ts.scores["detector"]
     y = ts.y
+    t = np.broadcast_to(np.asarray(threshold, dtype=np.float64), p.shape)
     out: dict[str, Any] = {}
     for kind, mask, order in (("false_positives", y == 0, -p), ("false_negatives", y == 1, p)):
         idx = [i for i in np.argsort(order, kind="stable") if mask[i]][:N_WORST]
         listed = []
         for i in idx:
-            wrong = p[i] >= threshold if kind == "false_positives" else p[i] < threshold
+            wrong = p[i] >= t[i] if kind == "false_positives" else p[i] < t[i]
             row = rows.get(ts.table.ids[i])
-            reasons: list[str] = []
-            if row is not None:
+            reasons: list[str] | None = None if detector is None else []
+            if row is not None and detector is not None:
                 page = row_to_page(row)
                 if ts.table.fmt[i] == "text" and row.get("html") is not None:
                     page = type(page)(id=page.id, url=page.url, text=ts.table.page_texts[i])
@@ -354,6 +361,7 @@ def refitted_splits(
         **_split_report(ts, thresholds, rounds, prevalence),
         "threshold": [t for _, _, t in genre_folds],
         "by_genre": _by(ts, list(ts.table.genre).__getitem__),
+        "errors": worst_errors(ts, {}, None, thresholds),
     }
     return out
 

@@ -394,7 +394,11 @@ def _dedup_section(nd: dict[str, Any]) -> list[str]:
 
 def _errors_section(res: dict[str, Any]) -> list[str]:
     lines = ["## Worst errors", ""]
-    for set_name, e in res["errors"].items():
+    sets = list(res["errors"].items())
+    pooled = (res.get("cross_genre") or {}).get("pooled") or {}
+    if "errors" in pooled:
+        sets.append(("cross-genre pooled (each text by the fold model that never saw its genre)", pooled["errors"]))
+    for set_name, e in sets:
         for kind in ("false_positives", "false_negatives"):
             items = e[kind]
             if not items:
@@ -407,7 +411,10 @@ def _errors_section(res: dict[str, Any]) -> list[str]:
             ]
             for it in items:
                 mark = "" if it["wrong_at_threshold"] else " (on the right side of the threshold)"
-                reasons = "; ".join(it["reasons"][:3]) or "no reason above the reporting floor"
+                if it["reasons"] is None:
+                    reasons = "reasons not kept for a refitted model"
+                else:
+                    reasons = "; ".join(it["reasons"][:3]) or "no reason above the reporting floor"
                 lines.append(
                     f"- `{it['id']}` ({it['format']}{', ' + it['generator'] if it['generator'] else ''}) "
                     f'p={it["probability"]:.3f}{mark}: {reasons}. "{it["snippet"][:180]}…"'

@@ -155,3 +155,21 @@ def test_the_model_card_names_the_worst_calibrated_unseen_genres() -> None:
     assert "refitted without Recipes, Reviews, 7.3% of their human texts" in text
     assert "ECE 0.080 [0.070, 0.090]" in text
     assert report._unseen_genre_limit({"cross_genre": {}}) == ""
+
+
+def test_worst_errors_of_refitted_scores_have_no_reasons_and_a_per_row_threshold() -> None:
+    import numpy as np
+
+    from detector.evaluate import TestSet, worst_errors
+    from detector.train import _ROW_FIELDS, FeatureTable
+
+    table = FeatureTable(**{name: [""] * 4 for name in _ROW_FIELDS})
+    table.y, table.ids = [0, 0, 1, 1], ["h1", "h2", "m1", "m2"]
+    ts = TestSet("pooled", table, {"detector": np.array([0.55, 0.2, 0.55, 0.9])})
+    errors = worst_errors(ts, {}, None, np.array([0.6, 0.6, 0.5, 0.5]))
+    fp, fn = errors["false_positives"], errors["false_negatives"]
+    assert [e["id"] for e in fp] == ["h1", "h2"] and not fp[0]["wrong_at_threshold"]  # 0.55 < its own 0.6
+    assert [e["id"] for e in fn] == ["m1", "m2"] and not fn[0]["wrong_at_threshold"]  # 0.55 >= its own 0.5
+    assert all(e["reasons"] is None for e in fp + fn)
+    text = "\n".join(report._errors_section({"errors": {}, "cross_genre": {"pooled": {"errors": errors}}}))
+    assert "cross-genre pooled" in text and "reasons not kept for a refitted model" in text
