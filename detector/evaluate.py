@@ -327,7 +327,8 @@ def refitted_splits(
     folds (sorted, round robin), each fold trained without its genres and tested on them. Each split gets
     the held-out l2r set's metrics (:func:`labelled_report`, at the refitted model's own threshold and,
     for calibration, reweighted to ``prevalence``) and the baselines' margins; ``cross_genre["pooled"]`` is
-    every held-out text scored by the fold model that never saw its genre, one set, with each genre apart.
+    every held-out text scored by the fold model that never saw its genre, one set, with each genre apart,
+    and ``errors["cross_genre_pooled"]`` its worst errors.
     """
     jobs: list[tuple[str, str, dict[str, Any], list[bool], list[bool]]] = []
     for gen in sorted(set(l2r_test.generator) - {"human"}):
@@ -352,24 +353,24 @@ def refitted_splits(
     genre_folds = []
     for (kind, key, extra, _, test), (_, test_table, _), (scores, threshold) in zip(jobs, args, results, strict=True):
         ts = TestSet(key, test_table, scores)
-        out[kind][key] = {**extra, **_split_report(ts, threshold, rounds, prevalence)}
+        out[kind][key] = {**extra, "threshold": threshold, **_split_report(ts, threshold, rounds, prevalence)}
         if kind == "cross_genre":
             genre_folds.append((test, scores, threshold))
     ts, thresholds = _pooled(l2r_test, genre_folds)
     out["cross_genre"]["pooled"] = {
         "genres": sorted(set(l2r_test.genre)),
-        **_split_report(ts, thresholds, rounds, prevalence),
         "threshold": [t for _, _, t in genre_folds],
+        **_split_report(ts, thresholds, rounds, prevalence),
         "by_genre": _by(ts, list(ts.table.genre).__getitem__),
-        "errors": worst_errors(ts, {}, None, thresholds),
     }
+    out["errors"] = {"cross_genre_pooled": worst_errors(ts, {}, None, thresholds)}
     return out
 
 
 def _split_report(ts: TestSet, threshold: float | np.ndarray, rounds: int, prevalence: float) -> dict[str, Any]:
     labelled = labelled_report(ts, threshold, rounds, prevalence)
     del labelled["skipped_rows"]  # a subset carries the whole l2r set's count: it is reported there
-    return {"threshold": threshold, **labelled, "baselines": comparison(ts, rounds)}
+    return {**labelled, "baselines": comparison(ts, rounds)}
 
 
 def _pooled(
@@ -483,7 +484,9 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool 
             "genuine_html_at_matched_recall": matched_recall_fpr(sets["genuine_html"], l2r, t),
             "genuine_text_at_matched_recall": matched_recall_fpr(sets["genuine_text"], l2r, t),
         }
-        out.update(refitted_splits(train, l2r.table, SEED, rounds, workers, out["calibration_prior"]))
+        refitted = refitted_splits(train, l2r.table, SEED, rounds, workers, out["calibration_prior"])
+        out["errors"].update(refitted.pop("errors"))
+        out.update(refitted)
     out["figures"] = headline_figures(out)
     out["seconds"] = round(time.time() - started, 1)
     out["_sets"] = sets  # the scores, for the plots; not written to eval.json

@@ -394,11 +394,7 @@ def _dedup_section(nd: dict[str, Any]) -> list[str]:
 
 def _errors_section(res: dict[str, Any]) -> list[str]:
     lines = ["## Worst errors", ""]
-    sets = list(res["errors"].items())
-    pooled = (res.get("cross_genre") or {}).get("pooled") or {}
-    if "errors" in pooled:
-        sets.append(("cross-genre pooled (each text by the fold model that never saw its genre)", pooled["errors"]))
-    for set_name, e in sets:
+    for set_name, e in res["errors"].items():
         for kind in ("false_positives", "false_negatives"):
             items = e[kind]
             if not items:
