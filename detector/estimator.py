@@ -24,6 +24,8 @@ What it does, in order:
 * **Platt scaling** (Platt 1999) of out-of-fold decisions, the classes reweighted so that the positive
   class is ``prior`` of the weight: probabilities are calibrated for a population with that prevalence.
   Folds are ``GroupKFold`` on ``groups`` when given (rows of one group stay on one side), else stratified.
+  ``calibration_X`` (optional) gives each row's values as they are when the row is out of fold (a column
+  that is itself an out-of-fold prediction, say): the fold models, fitted on ``X``, decide on those.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
 
 _MIN_SCALE = 1e-9
 
@@ -162,13 +164,26 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             coef[evidence], intercept = nonnegative_logistic(X[:, evidence] / scale[evidence], y, w, self.C, offset)
         return mean, scale, coef, intercept
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None) -> SignalClassifier:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None, calibration_X: Any = None
+    ) -> SignalClassifier:
         """Fit on rows ``X`` and binary labels ``y``; ``groups`` keeps related rows in one fold.
 
+        ``calibration_X``, of ``X``'s shape, is what the out-of-fold models decide on for the calibration
+        (``X`` itself by default): for a column that is another model's out-of-fold prediction, the values
+        from folds made as these are (the same ``groups``), so that each row is decided on as an unseen one.
+
         Raises:
-            ValueError: labels that are not binary, or parameters out of range.
+            ValueError: labels that are not binary, parameters out of range, or ``calibration_X`` not of
+                ``X``'s shape.
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
+        if calibration_X is None:
+            Xc = X
+        else:
+            Xc = check_array(calibration_X, dtype=np.float64)
+            if Xc.shape != X.shape:
+                raise ValueError(f"calibration_X has shape {Xc.shape}; it must have X's shape {X.shape}")
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
@@ -180,16 +195,17 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         y01 = (y == self.classes_[1]).astype(np.int64)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
         self.mean_, self.scale_, self.coef_, self.intercept_ = self._linear(X, y01, w)
-        oof = self._out_of_fold(X, y01, w, groups)
+        oof = self._out_of_fold(X, Xc, y01, w, groups)
         self.oof_decision_ = oof
         self.calib_slope_, self.calib_intercept_ = platt(oof, y01, prior_weights(w, y01, self.prior))
         return self
 
-    def _out_of_fold(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Any) -> np.ndarray:
+    def _out_of_fold(self, X: np.ndarray, Xc: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Any) -> np.ndarray:
+        """Each row's decision by the model of the folds without it: fitted on ``X``, deciding on ``Xc``."""
         smallest = int(min(np.sum(y == 0), np.sum(y == 1)))
         k = min(self.n_folds, smallest)
         if k < 2:  # too few rows of a class for folds: calibrate on the in-sample decisions
-            return np.asarray((X - self.mean_) / self.scale_ @ self.coef_ + self.intercept_)
+            return np.asarray((Xc - self.mean_) / self.scale_ @ self.coef_ + self.intercept_)
         if groups is not None:
             splits = GroupKFold(n_splits=min(k, len(np.unique(groups)))).split(X, y, groups)
         else:
@@ -199,7 +215,7 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             if len(np.unique(y[train])) < 2:
                 continue
             mean, scale, coef, intercept = self._linear(X[train], y[train], w[train])
-            oof[test] = (X[test] - mean) / scale @ coef + intercept
+            oof[test] = (Xc[test] - mean) / scale @ coef + intercept
         return oof
 
     def linear_decision(self, X: Any) -> np.ndarray:

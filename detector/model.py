@@ -135,6 +135,23 @@ class PageModel:
         logits = self.text_model.decision(texts).reshape(-1, 1)
         return np.hstack([X, logits])
 
+    def fingerprint(self) -> str:
+        """SHA-256 of the fitted parameters (weights, calibration, threshold, the text model's arrays): two
+        models that score any page differently have different fingerprints."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for values in (self.mean, self.scale, self.coef):
+            digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+        digest.update(repr((self.intercept, self.calib_slope, self.calib_intercept, self.threshold)).encode())
+        if self.text_model is not None:
+            tm = self.text_model
+            for arr in (tm.coef, tm.idf_words, tm.idf_bytes, tm.idf_shapes):
+                digest.update(np.ascontiguousarray(arr, dtype=np.float32).tobytes())
+            digest.update(np.ascontiguousarray(tm.frequent, dtype=np.uint32).tobytes())
+            digest.update(repr((tm.intercept, tm.evidence_words)).encode())
+        return digest.hexdigest()
+
     # ------------------------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> None:
         """Write ``model.json`` and ``arrays.npz`` into ``directory``."""

@@ -266,12 +266,30 @@ def text_training_rows(table: FeatureTable) -> np.ndarray:
     )
 
 
-def text_logits(table: FeatureTable, seed: int = SEED) -> tuple[TextModel, np.ndarray]:
-    """The text model fitted on :func:`text_training_rows`, and every row's logit, out of fold.
+def genre_groups(table: FeatureTable) -> list[str]:
+    """Rows that stay on one side of the calibration's folds: all the rows of one genre (l2r texts and the
+    synthetic pages made of them); a row without a genre (a web page) is its own group, as in training."""
+    return [f"genre:{g}" if g else group for g, group in zip(table.genre, table.group, strict=True)]
 
-    Folds are by group (an l2r pair with the synthetic pages made from it; one web page with its text
-    rendering), and every row gets its logit from the fold model that never saw its group, so the page
-    model is trained on text logits as they will be on unseen pages.
+
+class TextLogits(NamedTuple):
+    """The text model and every training row's logit from a fold model that never saw the row."""
+
+    model: TextModel
+    #: Folds by group (an l2r pair with its synthetic pages; a web page with its text rendering): what the
+    #: page model learns its weights from.
+    oof: np.ndarray
+    #: Folds by genre (:func:`genre_groups`): each l2r row's logit from a model that never saw its genre,
+    #: what the calibration is fitted on (see :func:`fit`).
+    unseen_genre: np.ndarray
+
+
+def text_logits(table: FeatureTable, seed: int = SEED) -> TextLogits:
+    """The text model fitted on :func:`text_training_rows`, and every row's logit, out of fold two ways.
+
+    By group, every row gets its logit from the fold model that never saw its group, so the page model is
+    trained on text logits as they will be on unseen pages; by genre, from the fold model that never saw
+    its genre, as they will be on pages of a genre the corpus does not have.
     """
     from sklearn.model_selection import GroupKFold
 
@@ -282,11 +300,14 @@ def text_logits(table: FeatureTable, seed: int = SEED) -> tuple[TextModel, np.nd
         weights = text_sample_weights([table.source[i] for i in rows], y[rows])
         return fit_text_model([table.texts[i] for i in rows], y[rows], seed, weights)
 
+    def out_of_fold(groups: Sequence[str]) -> np.ndarray:
+        logits = np.zeros(len(y))
+        for train, test in GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(y)), y, groups):
+            logits[test] = fit(train[learn[train]]).decision([table.texts[i] for i in test])
+        return logits
+
     full = fit(np.flatnonzero(learn))
-    logits = np.zeros(len(y))
-    for train, test in GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(y)), y, table.group):
-        logits[test] = fit(train[learn[train]]).decision([table.texts[i] for i in test])
-    return full, logits
+    return TextLogits(full, out_of_fold(table.group), out_of_fold(genre_groups(table)))
 
 
 def fit(
@@ -294,7 +315,7 @@ def fit(
     *,
     features: Sequence[str] = tuple(MODEL_FEATURES),
     use_text_model: bool = True,
-    text: tuple[TextModel, np.ndarray] | None = None,
+    text: TextLogits | None = None,
     seed: int = SEED,
 ) -> tuple[PageModel, dict[str, float]]:
     """Fit the text model and the page model on a featurized table; the card is left for the caller.
@@ -302,27 +323,37 @@ def fit(
     ``features`` picks the signal values the page model reads (by ``FEATURE_NAMES`` name) and
     ``use_text_model`` whether it also reads the text model's logit: the evaluation refits with one family
     alone (ablation) or without one generator or genre (cross splits). Returns the model and out-of-fold
-    diagnostics (rates at the threshold on the training rows). ``text`` passes a text model and its
-    out-of-fold logits (from :func:`text_logits` on the same table) to fit several page models on one.
+    diagnostics (rates at the threshold on the training rows). ``text`` passes the text model and its
+    out-of-fold logits (:func:`text_logits` on the same table) to fit several page models on one.
+
+    The page model's weights are fitted on the text logits out of fold by group; its calibration and
+    threshold on decisions out of fold by genre (:func:`genre_groups`): page-model folds without the
+    row's genre, deciding on the text logit from a text model without it. The probabilities are then
+    those of a page of a genre the model never saw, the case of every crawl: more cautious than the
+    in-genre decisions would make them, where those are over-confident on new genres.
     """
 
     X_all, y = table.arrays()
     columns = [FEATURE_NAMES.index(n) for n in features]
     parts = [X_all[:, columns]]
+    calibration_parts = [X_all[:, columns]]
     text_model = None
     if use_text_model:
-        text_model, logits = text if text is not None else text_logits(table, seed)
-        parts.append(logits.reshape(-1, 1))
+        text = text if text is not None else text_logits(table, seed)
+        text_model = text.model
+        parts.append(text.oof.reshape(-1, 1))
+        calibration_parts.append(text.unseen_genre.reshape(-1, 1))
     X = np.hstack(parts)
     web = ["web" if s in HTML_SOURCES else s for s in table.source]
     w = _sample_weights(y, web, table.fmt)
 
-    # Out-of-fold decisions for calibration and the threshold; folds keep l2r pairs together.
+    # Out-of-fold decisions for calibration and the threshold, by genre: the page model's folds are the text
+    # model's (GroupKFold, N_FOLDS, the same groups), so no model behind a row's decision saw its genre.
     evidence = tuple(i for i, n in enumerate(features) if n.split(".")[0] not in PROSE_FAMILIES)
     est = SignalClassifier(
         C=PAGE_MODEL_C, prior=CALIBRATION_PRIOR, n_folds=N_FOLDS, random_state=seed, evidence=evidence
     )
-    est.fit(X, y, sample_weight=w, groups=table.group)
+    est.fit(X, y, sample_weight=w, groups=genre_groups(table), calibration_X=np.hstack(calibration_parts))
     oof_prob = 1.0 / (1.0 + np.exp(-(est.calib_slope_ * est.oof_decision_ + est.calib_intercept_)))
     # The threshold keeps false positives on genuine web pages (the HTML pages and their text renderings)
     # within budget; human l2r texts are reported at it but do not set it.
@@ -372,7 +403,9 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
         100 * diagnostics["oof_tpr_machine_l2r"],
     )
     model.card = {
-        "model_version": f"{feature_set_version()}-{corpus_hash(corpus_dir)[:8]}-s{seed}",
+        # Feature set, training data, seed, and the fitted parameters: a change of the training recipe that
+        # changes the model changes the version too.
+        "model_version": f"{feature_set_version()}-{corpus_hash(corpus_dir)[:8]}-s{seed}-{model.fingerprint()[:8]}",
         "feature_set": feature_set_version(),
         "training_data": {
             "corpus_sha256": corpus_hash(corpus_dir),
@@ -390,7 +423,8 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
         "threshold_rule": f"{1 - TARGET_FPR:.3f} quantile of out-of-fold calibrated probabilities of genuine "
         "training pages (at least 0.5)",
         "out_of_fold": {k: round(v, 4) for k, v in diagnostics.items()},
-        "calibration": "Platt scaling on out-of-fold decisions, rows weighted as in training (each source equal; "
+        "calibration": "Platt scaling on decisions out of fold by genre (neither the page model nor the text "
+        "model behind a row's decision saw its genre), rows weighted as in training (each source equal; "
         f"inside a source each label and format equal), then the classes reweighted to a prevalence of "
         f"{CALIBRATION_PRIOR:.0%} content-farm pages",
         "calibration_prior": CALIBRATION_PRIOR,

@@ -46,6 +46,31 @@ def test_groups_keep_related_rows_in_one_fold() -> None:
     assert not np.allclose(loose.reshape(300, 4), loose.reshape(300, 4)[:, :1])
 
 
+def test_calibration_x_is_what_the_fold_models_decide_on() -> None:
+    """The weights come from X alone; the calibration from the fold models' decisions on calibration_X."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 1500)
+    X = rng.normal(y[:, None] * 2.0, 1.0, (1500, 2))
+    same = SignalClassifier(random_state=0).fit(X, y, calibration_X=X)
+    plain = SignalClassifier(random_state=0).fit(X, y)
+    assert np.allclose(same.oof_decision_, plain.oof_decision_)
+    assert same.calib_slope_ == pytest.approx(plain.calib_slope_)
+    # Out of fold, the first column is noisier (weaker evidence at the same weight): the calibration
+    # flattens, the weights and so the ranking stay those of X.
+    weaker = X.copy()
+    weaker[:, 0] += rng.normal(0.0, 1.5, 1500)
+    shifted = SignalClassifier(random_state=0).fit(X, y, calibration_X=weaker)
+    assert np.allclose(shifted.coef_, plain.coef_)
+    assert shifted.calib_slope_ < plain.calib_slope_
+    assert np.array_equal(np.argsort(shifted.decision_function(X)), np.argsort(plain.decision_function(X)))
+
+
+def test_calibration_x_of_another_shape_is_refused() -> None:
+    X = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="must have X's shape"):
+        SignalClassifier().fit(X, [0, 1] * 5, calibration_X=np.zeros((10, 3)))
+
+
 def test_three_classes_are_refused() -> None:
     with pytest.raises(ValueError, match="Only binary"):
         SignalClassifier().fit(np.zeros((6, 2)), [0, 1, 2, 0, 1, 2])

@@ -146,3 +146,16 @@ def test_model_files_hold_no_pickle() -> None:
 
     with np.load(default_model_dir() / "arrays.npz", allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
+
+
+def test_the_shipped_models_version_names_its_parameters(tmp_path: Path) -> None:
+    """The version ends in the fingerprint of the fitted parameters; it survives saving, a change does not."""
+    from detector.model import PageModel
+
+    model = PageModel.load(default_model_dir())
+    assert model.version.endswith("-" + model.fingerprint()[:8])
+    model.save(tmp_path / "m")
+    again = PageModel.load(tmp_path / "m")
+    assert again.fingerprint() == model.fingerprint()
+    again.calib_slope += 1e-9
+    assert again.fingerprint() != model.fingerprint()
