@@ -329,8 +329,12 @@ def fit(
     The page model's weights are fitted on the text logits out of fold by group; its calibration and
     threshold on decisions out of fold by genre (:func:`genre_groups`): page-model folds without the
     row's genre, deciding on the text logit from a text model without it. The probabilities are then
-    those of a page of a genre the model never saw, the case of every crawl: more cautious than the
-    in-genre decisions would make them, where those are over-confident on new genres.
+    those of a page of a genre the model never saw, as most crawled pages are: more cautious than in-genre
+    decisions would make them, which are over-confident on new genres. Chosen by validation inside the
+    training split (six splits: all generators, without GPT-4o, each quarter of the genres left out), against
+    calibrating on the decisions out of fold by group: ECE at 10% prevalence lower on 5 of 6 splits (mean
+    0.039 -> 0.029; the worst genre quarter 0.081 -> 0.064), human texts above the threshold 3.1% -> 1.7%,
+    the ranking the same; the price is recall at the threshold, 0.62 -> 0.53.
     """
 
     X_all, y = table.arrays()
