@@ -216,15 +216,34 @@ def labelled_report(
     return out
 
 
-def _by(ts: TestSet, key: Callable[[int], str]) -> dict[str, dict[str, Any]]:
+def _by(
+    ts: TestSet,
+    key: Callable[[int], str],
+    threshold: float | np.ndarray | None = None,
+    prevalence: float | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The detector's ROC-AUC and TPR at 1% FPR per ``key`` of a row; with ``threshold`` (one, or one per
+    row) also how many of the part's human texts score at or above it, with ``prevalence`` its ECE there."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i in range(len(ts.y)):
         groups[key(i)].append(i)
     y, p = ts.y, ts.scores["detector"]
-    return {
-        k: {"rows": len(v), "roc_auc": metrics.roc_auc(y[v], p[v]), "tpr_at_1pct_fpr": _tpr1(y[v], p[v], None)}
-        for k, v in sorted(groups.items())
-    }
+    out: dict[str, dict[str, Any]] = {}
+    for k, v in sorted(groups.items()):
+        row: dict[str, Any] = {
+            "rows": len(v),
+            "roc_auc": metrics.roc_auc(y[v], p[v]),
+            "tpr_at_1pct_fpr": _tpr1(y[v], p[v], None),
+        }
+        if threshold is not None:
+            t = threshold[v] if isinstance(threshold, np.ndarray) else threshold
+            human = y[v] == 0
+            row["human_texts"] = int(human.sum())
+            row["human_above_threshold"] = int(np.sum((p[v] >= t) & human))
+        if prevalence is not None:
+            row["ece_at_prior"] = metrics.ece(y[v], p[v], metrics.prevalence_weights(y[v], prevalence))
+        out[k] = row
+    return out
 
 
 def comparison(ts: TestSet, rounds: int) -> dict[str, Any]:
@@ -361,7 +380,7 @@ def refitted_splits(
         "genres": sorted(set(l2r_test.genre)),
         "threshold": [t for _, _, t in genre_folds],
         **_split_report(ts, thresholds, rounds, prevalence),
-        "by_genre": _by(ts, list(ts.table.genre).__getitem__),
+        "by_genre": _by(ts, list(ts.table.genre).__getitem__, thresholds, prevalence),
     }
     out["errors"] = {"cross_genre_pooled": worst_errors(ts, {}, None, thresholds)}
     return out
@@ -450,7 +469,7 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool 
     out["genuine_text"] = genuine_report(sets["genuine_text"], t, rounds)
     l2r = sets["l2r"]
     out["l2r"] = labelled_report(l2r, t, rounds, out["calibration_prior"])
-    out["l2r"]["by_genre"] = _by(l2r, lambda i: l2r.table.genre[i])
+    out["l2r"]["by_genre"] = _by(l2r, lambda i: l2r.table.genre[i], t, out["calibration_prior"])
     out["l2r"]["by_generator"] = {
         g: _by(l2r.subset([x in (g, "human") for x in l2r.table.generator]), lambda i: "all")["all"]
         for g in sorted(set(l2r.table.generator) - {"human"})

@@ -231,11 +231,20 @@ def _labelled_lines(r: dict[str, Any], what: str) -> list[str]:
     ]
 
 
-def _by_genre_lines(by_genre: dict[str, Any]) -> list[str]:
-    lines = ["| genre | texts | ROC-AUC | TPR at 1% FPR |", "|---|---:|---:|---:|"]
-    return lines + [
-        f"| {k} | {v['rows']} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} |" for k, v in by_genre.items()
+def _by_genre_lines(by_genre: dict[str, Any], prevalence: float | None) -> list[str]:
+    """Per genre: ranking, and where the evaluation kept them, human texts at the threshold and ECE."""
+    at = f"at {prevalence:.0%} prevalence" if prevalence is not None else "at the stated prevalence"
+    lines = [
+        f"| genre | texts | ROC-AUC | TPR at 1% FPR | human texts at or above the threshold | ECE {at} |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    for k, v in by_genre.items():
+        above = f"{v['human_above_threshold']} of {v['human_texts']}" if "human_texts" in v else "n/a"
+        lines.append(
+            f"| {k} | {v['rows']} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} | {above} | "
+            f"{_f(v.get('ece_at_prior'))} |"
+        )
+    return lines
 
 
 def _l2r_section(res: dict[str, Any]) -> list[str]:
@@ -245,7 +254,7 @@ def _l2r_section(res: dict[str, Any]) -> list[str]:
         "",
         *_labelled_lines(r, "machine rewrites"),
         "",
-        *_by_genre_lines(r["by_genre"]),
+        *_by_genre_lines(r["by_genre"], r.get("prevalence")),
     ]
     lines += ["", "| generator (vs its human texts) | texts | ROC-AUC | TPR at 1% FPR |", "|---|---:|---:|---:|"]
     lines += [
@@ -327,7 +336,7 @@ def _cross_section(res: dict[str, Any]) -> list[str]:
                 ]
             lines += [*_scorer_rows(v["baselines"]), ""]
             if v.get("by_genre"):
-                lines += [*_by_genre_lines(v["by_genre"]), ""]
+                lines += [*_by_genre_lines(v["by_genre"], v.get("prevalence")), ""]
     return lines
 
 

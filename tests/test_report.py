@@ -176,3 +176,26 @@ def test_worst_errors_of_refitted_scores_have_no_reasons_and_a_per_row_threshold
     assert all(e["reasons"] is None for e in fp + fn)
     text = "\n".join(report._errors_section({"errors": {"cross_genre_pooled": errors}}))
     assert "cross_genre_pooled" in text and "reasons not kept for a refitted model" in text
+
+
+def test_per_genre_rows_count_human_texts_at_their_own_threshold_with_ece() -> None:
+    import numpy as np
+
+    from detector import metrics
+    from detector.evaluate import TestSet, _by
+
+    table = _table(6)
+    table.y, table.genre = [0, 0, 1, 0, 1, 1], ["A", "A", "A", "B", "B", "B"]
+    p = np.array([0.7, 0.2, 0.9, 0.55, 0.6, 0.8])
+    ts = TestSet("pooled", table, {"detector": p})
+    rows = _by(ts, list(table.genre).__getitem__, np.array([0.5, 0.5, 0.5, 0.6, 0.6, 0.6]), 0.1)
+    assert (rows["A"]["human_texts"], rows["A"]["human_above_threshold"]) == (2, 1)
+    assert (rows["B"]["human_texts"], rows["B"]["human_above_threshold"]) == (1, 0)  # 0.55 is below B's 0.6
+    y = np.array(table.y[:3])
+    assert rows["A"]["ece_at_prior"] == metrics.ece(y, p[:3], metrics.prevalence_weights(y, 0.1))
+    lines = report._by_genre_lines(rows, 0.1)
+    assert lines[0].endswith("| human texts at or above the threshold | ECE at 10% prevalence |")
+    assert lines[2].startswith("| A | 3 | ") and "| 1 of 2 |" in lines[2]
+    # A report written before these columns existed shows them as n/a.
+    old = {"A": {"rows": 3, "roc_auc": 1.0, "tpr_at_1pct_fpr": 1.0}}
+    assert report._by_genre_lines(old, None)[2] == "| A | 3 | 1.000 | 1.000 | n/a | n/a |"
