@@ -236,10 +236,9 @@ def _by(
             "tpr_at_1pct_fpr": _tpr1(y[v], p[v], None),
         }
         if threshold is not None:
-            t = threshold[v] if isinstance(threshold, np.ndarray) else threshold
-            human = y[v] == 0
-            row["human_texts"] = int(human.sum())
-            row["human_above_threshold"] = int(np.sum((p[v] >= t) & human))
+            counts = metrics.at_threshold(y[v], p[v], threshold[v] if isinstance(threshold, np.ndarray) else threshold)
+            row["human_texts"] = counts["fp"] + counts["tn"]
+            row["human_above_threshold"] = counts["fp"]
         if prevalence is not None:
             row["ece_at_prior"] = metrics.ece(y[v], p[v], metrics.prevalence_weights(y[v], prevalence))
         out[k] = row
