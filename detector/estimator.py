@@ -26,6 +26,10 @@ What it does, in order:
   Folds are ``GroupKFold`` on ``groups`` when given (rows of one group stay on one side), else stratified.
   ``calibration_X`` (optional) gives each row's values as they are when the row is out of fold (a column
   that is itself an out-of-fold prediction, say): the fold models, fitted on ``X``, decide on those.
+  ``domains`` (optional) names the kind of text each row is (a genre, say): the calibration then weighs
+  every domain alike, each with ``prior`` of its weight on the positive class
+  (:func:`domain_prior_weights`), so that no domain's share of the training rows decides whose
+  probabilities come out right; the weights and the ranking do not change.
 """
 
 from __future__ import annotations
@@ -107,6 +111,29 @@ def prior_weights(w: np.ndarray, y: np.ndarray, prior: float) -> np.ndarray:
     return out * len(y) / out.sum()
 
 
+def domain_prior_weights(w: np.ndarray, y: np.ndarray, prior: float, domains: Any) -> np.ndarray:
+    """``w`` rescaled so that every domain weighs the same, with ``prior`` of its weight on label 1.
+
+    A domain that holds one class only cannot be set to the prior: such domains are pooled into one
+    (weighed as one more domain, at the prior when the pool holds both classes). The result averages 1.
+    """
+    keys = np.asarray(domains)
+    if keys.shape != (len(y),):
+        raise ValueError(f"domains has {keys.size} values; it needs one per row ({len(y)})")
+    parts: list[np.ndarray] = []
+    pool: list[np.ndarray] = []
+    for key in np.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        (parts if len(np.unique(y[rows])) == 2 else pool).append(rows)
+    if pool:
+        parts.append(np.concatenate(pool))
+    out = np.zeros(len(y), dtype=np.float64)
+    for rows in parts:
+        share = prior_weights(w[rows], y[rows], prior)  # averages 1 over the domain's rows
+        out[rows] = share / len(rows)
+    return out * len(y) / out.sum()
+
+
 class SignalClassifier(ClassifierMixin, BaseEstimator):
     """Binary classifier over signal values: robust scaling, L2 logistic regression, Platt calibration.
 
@@ -165,17 +192,25 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         return mean, scale, coef, intercept
 
     def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, groups: Any = None, calibration_X: Any = None
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        groups: Any = None,
+        calibration_X: Any = None,
+        domains: Any = None,
     ) -> SignalClassifier:
         """Fit on rows ``X`` and binary labels ``y``; ``groups`` keeps related rows in one fold.
 
         ``calibration_X``, of ``X``'s shape, is what the out-of-fold models decide on for the calibration
         (``X`` itself by default): for a column that is another model's out-of-fold prediction, the values
         from folds made as these are (the same ``groups``), so that each row is decided on as an unseen one.
+        ``domains``, one label per row, weighs every domain alike in the calibration, each at ``prior``
+        (:func:`domain_prior_weights`); by default the rows are one domain.
 
         Raises:
-            ValueError: labels that are not binary, parameters out of range, or ``calibration_X`` not of
-                ``X``'s shape.
+            ValueError: labels that are not binary, parameters out of range, ``calibration_X`` not of
+                ``X``'s shape, or ``domains`` not one label per row.
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         if calibration_X is None:
@@ -194,10 +229,14 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"prior must be strictly between 0 and 1, not {self.prior}")
         y01 = (y == self.classes_[1]).astype(np.int64)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if domains is None:
+            calibration_weights = prior_weights(w, y01, self.prior)
+        else:
+            calibration_weights = domain_prior_weights(w, y01, self.prior, domains)
         self.mean_, self.scale_, self.coef_, self.intercept_ = self._linear(X, y01, w)
         oof = self._out_of_fold(X, Xc, y01, w, groups)
         self.oof_decision_ = oof
-        self.calib_slope_, self.calib_intercept_ = platt(oof, y01, prior_weights(w, y01, self.prior))
+        self.calib_slope_, self.calib_intercept_ = platt(oof, y01, calibration_weights)
         return self
 
     def _out_of_fold(self, X: np.ndarray, Xc: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Any) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from detector.estimator import SignalClassifier
+from detector.estimator import SignalClassifier, domain_prior_weights, prior_weights
 
 # Integer weights equal repeated rows only up to the out-of-fold calibration: repeating a row moves the
 # fold boundaries, so the calibration curve (not the linear model) differs slightly.
@@ -69,6 +69,45 @@ def test_calibration_x_of_another_shape_is_refused() -> None:
     X = np.zeros((10, 2))
     with pytest.raises(ValueError, match="must have X's shape"):
         SignalClassifier().fit(X, [0, 1] * 5, calibration_X=np.zeros((10, 3)))
+
+
+def test_domain_prior_weights_weigh_every_domain_alike() -> None:
+    y = np.array([1, 0, 0, 0, 1, 0, 1, 1, 0, 0])
+    domains = ["a", "a", "a", "a", "b", "b", "c", "c", "d", "d"]  # c and d hold one class each: pooled
+    w = np.arange(1.0, 11.0)
+    out = domain_prior_weights(w, y, 0.2, domains)
+    assert out.mean() == pytest.approx(1.0)
+    keys = np.array(domains)
+    parts = [keys == "a", keys == "b", np.isin(keys, ["c", "d"])]
+    for rows in parts:
+        assert out[rows].sum() == pytest.approx(len(y) / 3)
+        assert out[rows & (y == 1)].sum() / out[rows].sum() == pytest.approx(0.2)
+    # Inside a domain and a class, the rows keep their relative weights.
+    assert out[2] / out[1] == pytest.approx(w[2] / w[1])
+    with pytest.raises(ValueError, match="one per row"):
+        domain_prior_weights(w, y, 0.2, domains[:-1])
+
+
+def test_domains_reweigh_the_calibration_only() -> None:
+    """A small domain whose negatives look more positive than the large domain's: weighing the domains
+    alike fits its probabilities better, with the same weights and ranking."""
+    rng = np.random.default_rng(5)
+    y = np.concatenate([rng.integers(0, 2, 3000), rng.integers(0, 2, 300)])
+    small = np.arange(len(y)) >= 3000
+    x = rng.normal(y * 3.0, 1.0) + np.where(small & (y == 0), 1.5, 0.0)
+    X = np.column_stack([x, rng.normal(0.0, 1.0, len(y))])
+    domains = np.where(small, "small", "large")
+    pooled = SignalClassifier(random_state=0).fit(X, y)
+    alike = SignalClassifier(random_state=0).fit(X, y, domains=domains)
+    assert np.allclose(alike.coef_, pooled.coef_)
+    assert np.array_equal(np.argsort(alike.decision_function(X)), np.argsort(pooled.decision_function(X)))
+
+    def loss(est: SignalClassifier) -> float:
+        p = np.clip(est.predict_proba(X[small])[:, 1], 1e-12, 1 - 1e-12)
+        w = prior_weights(np.ones(small.sum()), y[small], 0.1)
+        return float(np.mean(w * -(y[small] * np.log(p) + (1 - y[small]) * np.log(1 - p))))
+
+    assert loss(alike) < loss(pooled)
 
 
 def test_three_classes_are_refused() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.model_selection import GroupKFold
 
-from detector.estimator import SignalClassifier
-from detector.train import _ROW_FIELDS, N_FOLDS, FeatureTable, genre_groups
+from detector.estimator import SignalClassifier, domain_prior_weights
+from detector.train import _ROW_FIELDS, N_FOLDS, FeatureTable, calibration_domains, genre_groups
 
 
 def _table() -> FeatureTable:
@@ -32,6 +33,16 @@ def test_genre_groups_keep_a_genre_together_and_web_pages_apart() -> None:
     assert {g for g, genre in zip(groups, table.genre, strict=True) if genre == "genre3"} == {"genre:genre3"}
     for train, test in GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(groups)), table.y, groups):
         assert not {table.genre[i] for i in train} & {table.genre[i] for i in test} - {""}
+
+
+def test_calibration_weighs_each_genre_and_the_web_pages_alike() -> None:
+    table = _table()
+    domains = calibration_domains(table)
+    assert sorted(set(domains)) == sorted({f"genre:genre{g}" for g in range(8)} | {"web"})
+    # The web pages hold one class here: weighed as one more domain, they are 1/9 of the calibration.
+    w = domain_prior_weights(np.ones(len(domains)), np.asarray(table.y), 0.1, domains)
+    web = np.array(domains) == "web"
+    assert w[web].sum() / w.sum() == pytest.approx(1 / 9)
 
 
 def test_the_page_models_folds_are_the_text_models() -> None:
