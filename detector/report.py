@@ -556,14 +556,23 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
 
 
 def _unseen_genre_limit(res: dict[str, Any]) -> str:
-    """What the worst-calibrated cross-genre fold says about genres the model never saw ('' without one)."""
+    """What the cross-genre folds say about genres the model never saw ('' without one): the fold with the
+    most human texts above the threshold, and the worst-calibrated one."""
     folds = [v for k, v in (res.get("cross_genre") or {}).items() if k != "pooled" and "ece_at_prior" in v]
     if not folds:
         return ""
+    most = max(folds, key=lambda v: v["at_threshold"]["fpr"])
     worst = max(folds, key=lambda v: v["ece_at_prior"]["value"])
+    seen = (res.get("l2r") or {}).get("at_threshold", {}).get("fpr")
+    against = f" (held-out texts of the genres it was trained on: {_f(seen, '.1%')})" if seen is not None else ""
+    calibration = (
+        "its ECE is"
+        if worst is most
+        else f"the worst-calibrated fold is the one without {', '.join(worst['genres'])}, ECE"
+    )
     return (
         " Human texts of a genre absent from its training data score higher: refitted without "
-        f"{', '.join(worst['genres'])}, {_f(worst['at_threshold']['fpr'], '.1%')} of their human texts score above "
-        f"the threshold (ECE {_ci(worst['ece_at_prior'])} at {worst['prevalence']:.0%} prevalence; reports/eval.md, "
-        "cross-genre splits)."
+        f"{', '.join(most['genres'])}, {_f(most['at_threshold']['fpr'], '.1%')} of their human texts score above "
+        f"the threshold{against}; {calibration} {_ci(worst['ece_at_prior'])} at {worst['prevalence']:.0%} "
+        "prevalence (reports/eval.md, cross-genre splits)."
     )

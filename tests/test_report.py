@@ -157,7 +157,15 @@ def test_the_model_card_names_the_worst_calibrated_unseen_genres() -> None:
     res["cross_genre"]["pooled"] = fold(["Recipes", "Reviews", "Sports"], 0.5, 0.5)  # not a fold of its own
     text = report._unseen_genre_limit(res)
     assert "refitted without Recipes, Reviews, 7.3% of their human texts" in text
-    assert "ECE 0.080 [0.070, 0.090]" in text
+    assert "its ECE is 0.080 [0.070, 0.090]" in text
+    assert "held-out texts" not in text  # no held-out l2r figure given
+    # The fold with the most human texts above the threshold need not be the worst calibrated.
+    res["cross_genre"]["fold0"] = fold(["Sports"], 0.09, 0.01)
+    res["l2r"] = {"at_threshold": {"fpr": 0.004}}
+    text = report._unseen_genre_limit(res)
+    assert "refitted without Recipes, Reviews, 7.3% of their human texts score above the threshold" in text
+    assert "(held-out texts of the genres it was trained on: 0.4%)" in text
+    assert "the worst-calibrated fold is the one without Sports, ECE 0.090 [0.080, 0.100]" in text
     assert report._unseen_genre_limit({"cross_genre": {}}) == ""
 
 
