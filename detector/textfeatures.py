@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+#: Hash buckets per block. 2**20 word buckets (fewer collisions between word pairs) validated within
+#: 0.002 ROC-AUC of 2**18 on each of the nine validation splits, for a larger model file.
 WORD_BUCKETS = 2**18
 BYTE_BUCKETS = 2**18
 SHAPE_BUCKETS = 2**18
@@ -49,7 +51,9 @@ BYTE_PREFIX = 2000
 BYTE_SIZES = (3, 4)
 SHAPE_SIZES = (1, 2, 3, 4)
 #: Tokens kept as themselves in the function-word n-grams: about as many as English has function words and
-#: punctuation marks (not tuned).
+#: punctuation marks. On the nine validation splits of the module docstring, 60, 120 and 1,000 were not clearly
+#: better (mean ROC-AUC of the text model 0.925, 0.927 and 0.922 against 0.926; 120 ahead on 5 of 9 splits,
+#: by at most 0.004).
 FREQUENT_TOKENS = 300
 #: Training texts an n-gram must occur in to get a weight (2 and 3 validated alike, 1 lower).
 MIN_DF = 3
