@@ -229,10 +229,8 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"prior must be strictly between 0 and 1, not {self.prior}")
         y01 = (y == self.classes_[1]).astype(np.int64)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if domains is None:
-            calibration_weights = prior_weights(w, y01, self.prior)
-        else:
-            calibration_weights = domain_prior_weights(w, y01, self.prior, domains)
+        one_domain = np.zeros(len(y01), dtype=np.int64)  # with both classes: exactly prior_weights
+        calibration_weights = domain_prior_weights(w, y01, self.prior, one_domain if domains is None else domains)
         self.mean_, self.scale_, self.coef_, self.intercept_ = self._linear(X, y01, w)
         oof = self._out_of_fold(X, Xc, y01, w, groups)
         self.oof_decision_ = oof
