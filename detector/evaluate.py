@@ -221,9 +221,12 @@ def _by(
     key: Callable[[int], str],
     threshold: float | np.ndarray | None = None,
     prevalence: float | None = None,
+    *,
+    every_scorer: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """The detector's ROC-AUC and TPR at 1% FPR per ``key`` of a row; with ``threshold`` (one, or one per
-    row) also how many of the part's human texts score at or above it, with ``prevalence`` its ECE there."""
+    row) also how many of the part's human texts score at or above it, with ``prevalence`` its ECE there;
+    with ``every_scorer`` the other scorers' ROC-AUC there too (``roc_auc_by_scorer``)."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i in range(len(ts.y)):
         groups[key(i)].append(i)
@@ -241,20 +244,37 @@ def _by(
             row["human_above_threshold"] = counts["fp"]
         if prevalence is not None:
             row["ece_at_prior"] = metrics.ece(y[v], p[v], metrics.prevalence_weights(y[v], prevalence))
+        if every_scorer:
+            row["roc_auc_by_scorer"] = {
+                name: metrics.roc_auc(y[v], s[v]) for name, s in ts.scores.items() if name != "detector"
+            }
         out[k] = row
     return out
 
 
-def comparison(ts: TestSet, rounds: int) -> dict[str, Any]:
-    """Every scorer of the set on ROC-AUC and TPR at 1% FPR, and the detector's paired margin over each."""
+def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict[str, Any]:
+    """Every scorer of the set on ROC-AUC and TPR at 1% FPR, and the detector's paired margin over each.
+
+    With ``within_genres``, also each scorer's ROC-AUC over pairs of the same genre only
+    (:func:`detector.metrics.roc_auc_within`) and the detector's margin there: whether a shortfall on a set of
+    several genres is in ordering the texts of one genre, or in how the genres sit against each other.
+    """
     out: dict[str, Any] = {}
     y, groups = ts.y, ts.table.group
+    genres = list(ts.table.genre) if within_genres else None
     for name, s in ts.scores.items():
         row: dict[str, Any] = {"roc_auc": metrics.roc_auc(y, s), "tpr_at_1pct_fpr": _tpr1(y, s, None)}
+        if genres is not None:
+            row["roc_auc_within_genres"] = metrics.roc_auc_within(y, s, None, genres)
         if name != "detector":
             for label, metric in (("roc_auc", metrics.roc_auc), ("tpr_at_1pct_fpr", _tpr1)):
                 diff = metrics.difference(metric, y, ts.scores["detector"], s, groups, rounds=rounds, seed=SEED)
                 row[f"margin_{label}"] = diff.to_dict()
+            if genres is not None:
+                diff = metrics.difference(
+                    metrics.roc_auc_within, y, ts.scores["detector"], s, groups, strata=genres, rounds=rounds, seed=SEED
+                )
+                row["margin_roc_auc_within_genres"] = diff.to_dict()
         out[name] = row
     return out
 
@@ -371,24 +391,27 @@ def refitted_splits(
     genre_folds = []
     for (kind, key, extra, _, test), (_, test_table, _), (scores, threshold) in zip(jobs, args, results, strict=True):
         ts = TestSet(key, test_table, scores)
-        out[kind][key] = {**extra, "threshold": threshold, **_split_report(ts, threshold, rounds, prevalence)}
+        split = _split_report(ts, threshold, rounds, prevalence, within_genres=kind == "cross_genre")
+        out[kind][key] = {**extra, "threshold": threshold, **split}
         if kind == "cross_genre":
             genre_folds.append((test, scores, threshold))
     ts, thresholds = _pooled(l2r_test, genre_folds)
     out["cross_genre"]["pooled"] = {
         "genres": sorted(set(l2r_test.genre)),
         "threshold": [t for _, _, t in genre_folds],
-        **_split_report(ts, thresholds, rounds, prevalence),
-        "by_genre": _by(ts, list(ts.table.genre).__getitem__, thresholds, prevalence),
+        **_split_report(ts, thresholds, rounds, prevalence, within_genres=True),
+        "by_genre": _by(ts, list(ts.table.genre).__getitem__, thresholds, prevalence, every_scorer=True),
     }
     out["errors"] = {"cross_genre_pooled": worst_errors(ts, {}, None, thresholds)}
     return out
 
 
-def _split_report(ts: TestSet, threshold: float | np.ndarray, rounds: int, prevalence: float) -> dict[str, Any]:
+def _split_report(
+    ts: TestSet, threshold: float | np.ndarray, rounds: int, prevalence: float, *, within_genres: bool = False
+) -> dict[str, Any]:
     labelled = labelled_report(ts, threshold, rounds, prevalence)
     del labelled["skipped_rows"]  # a subset carries the whole l2r set's count: it is reported there
-    return {**labelled, "baselines": comparison(ts, rounds)}
+    return {**labelled, "baselines": comparison(ts, rounds, within_genres=within_genres)}
 
 
 def _pooled(

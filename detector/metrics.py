@@ -24,6 +24,8 @@ CI_LEVEL = 0.95
 ECE_BINS = 10  # equal-width bins, as in Guo et al. 2017 ("On Calibration of Modern Neural Networks")
 
 Metric = Callable[[np.ndarray, np.ndarray, np.ndarray | None], float | None]
+#: A metric that also reads each row's stratum (:func:`roc_auc_within`).
+StrataMetric = Callable[[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray], float | None]
 
 
 def _w(weights: np.ndarray | None, n: int) -> np.ndarray:
@@ -53,6 +55,29 @@ def roc_auc(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None) -> 
     total_pos, total_neg = pos.sum(), neg.sum()
     above = total_pos - np.cumsum(pos)  # positive weight strictly above each distinct score
     return float(np.sum(neg * (above + 0.5 * pos)) / (total_pos * total_neg))
+
+
+def roc_auc_within(
+    y: np.ndarray, s: np.ndarray, weights: np.ndarray | None, strata: Sequence[str] | np.ndarray
+) -> float | None:
+    """ROC-AUC over the (positive, negative) pairs of the same stratum only (a genre, say): how well the
+    score orders texts of one kind, apart from how the kinds sit against each other.
+
+    The mean of each stratum's ROC-AUC weighted by its number of pairs; strata with one class count for
+    nothing; None when no stratum holds both classes. Against :func:`roc_auc` on the same rows, the gap is
+    what mixing the strata costs (or gains): a stratum's negatives scored above another's positives.
+    """
+    labels = np.asarray(strata)
+    w = _w(weights, len(y))
+    total = pairs = 0.0
+    for k in np.unique(labels):
+        m = labels == k
+        auc = roc_auc(y[m], s[m], w[m])
+        if auc is not None:
+            n = float(w[m][y[m] == 1].sum() * w[m][y[m] == 0].sum())
+            total += auc * n
+            pairs += n
+    return total / pairs if pairs > 0 else None
 
 
 def pr_auc(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None) -> float | None:
@@ -208,27 +233,40 @@ def bootstrap(
 
 
 def difference(
-    metric: Metric,
+    metric: Metric | StrataMetric,
     y: np.ndarray,
     ours: np.ndarray,
     theirs: np.ndarray,
     groups: Sequence[str],
     weights: np.ndarray | None = None,
     *,
+    strata: Sequence[str] | None = None,
     rounds: int = BOOTSTRAP_ROUNDS,
     seed: int = 0,
 ) -> Interval:
-    """metric(ours) - metric(theirs) with a paired cluster-bootstrap interval."""
+    """metric(ours) - metric(theirs) with a paired cluster-bootstrap interval.
+
+    With ``strata`` (a label per row), the metric takes the resampled rows' labels as a fourth argument
+    (:func:`roc_auc_within`).
+    """
     members = _group_index(groups)
     rng = np.random.default_rng(seed)
-    a, b = metric(y, ours, weights), metric(y, theirs, weights)
+    labels = None if strata is None else np.asarray(strata)
+
+    def value(s: np.ndarray, rows: np.ndarray | None) -> float | None:
+        pick = slice(None) if rows is None else rows
+        w = None if weights is None else weights[pick]
+        if labels is None:
+            return metric(y[pick], s[pick], w)  # type: ignore[call-arg]
+        return metric(y[pick], s[pick], w, labels[pick])  # type: ignore[call-arg]
+
+    a, b = value(ours, None), value(theirs, None)
     if a is None or b is None:
         return Interval(None, None, None)
     diffs = []
     for _ in range(rounds):
         rows = np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))])
-        w = None if weights is None else weights[rows]
-        da, db = metric(y[rows], ours[rows], w), metric(y[rows], theirs[rows], w)
+        da, db = value(ours, rows), value(theirs, rows)
         if da is not None and db is not None:
             diffs.append(da - db)
     alpha = (1.0 - CI_LEVEL) / 2

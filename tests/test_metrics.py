@@ -89,3 +89,45 @@ def test_paired_difference_of_a_better_score_is_positive() -> None:
     bad = good + rng.normal(0, 2.0, 800)
     d = metrics.difference(metrics.roc_auc, y, good, bad, [str(i) for i in range(800)], rounds=300)
     assert d.value is not None and d.low is not None and d.low > 0
+
+
+def test_roc_auc_within_strata_is_the_pair_weighted_mean_and_ignores_offsets_between_strata() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 400)
+    strata = np.array(["a"] * 150 + ["b"] * 250)
+    s = rng.normal(y * 1.5, 1.0)
+    a, b = strata == "a", strata == "b"
+    pairs = [int(y[m].sum() * (1 - y[m]).sum()) for m in (a, b)]
+    expected = (metrics.roc_auc(y[a], s[a]) * pairs[0] + metrics.roc_auc(y[b], s[b]) * pairs[1]) / sum(pairs)
+    assert metrics.roc_auc_within(y, s, None, strata) == pytest.approx(expected)
+    # One stratum: the plain ROC-AUC.
+    assert metrics.roc_auc_within(y, s, None, ["x"] * len(y)) == pytest.approx(metrics.roc_auc(y, s))
+    # Lifting every score of one stratum changes the plain ROC-AUC (its negatives pass the other's positives)
+    # but not the ROC-AUC within strata.
+    lifted = s + 3.0 * b
+    assert metrics.roc_auc(y, lifted) < metrics.roc_auc(y, s) - 0.02
+    assert metrics.roc_auc_within(y, lifted, None, strata) == pytest.approx(metrics.roc_auc_within(y, s, None, strata))
+
+
+def test_roc_auc_within_strata_skips_one_class_strata() -> None:
+    y = np.array([0, 1, 1, 1, 0, 0])
+    s = np.array([0.1, 0.9, 0.5, 0.6, 0.7, 0.2])
+    assert metrics.roc_auc_within(y, s, None, ["a", "a", "b", "b", "c", "c"]) == 1.0
+    assert metrics.roc_auc_within(y, s, None, ["a", "b", "b", "b", "c", "c"]) is None
+
+
+def test_paired_difference_within_strata_resamples_the_strata_with_the_rows() -> None:
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 600)
+    strata = np.array(["a", "b", "c"])[rng.integers(0, 3, 600)]
+    good = rng.normal(y * 2.0, 1.0)
+    # Worse within each stratum, and the strata shifted apart: the plain ROC-AUC of "bad" suffers twice.
+    bad = good + rng.normal(0, 1.5, 600) + 2.0 * (strata == "b")
+    groups = [str(i) for i in range(600)]
+    d = metrics.difference(metrics.roc_auc_within, y, good, bad, groups, strata=strata, rounds=300)
+    assert d.value == pytest.approx(
+        metrics.roc_auc_within(y, good, None, strata) - metrics.roc_auc_within(y, bad, None, strata)
+    )
+    assert d.low is not None and d.high is not None and 0 < d.low <= d.value <= d.high
+    plain = metrics.difference(metrics.roc_auc, y, good, bad, groups, rounds=300)
+    assert plain.value is not None and plain.value > d.value

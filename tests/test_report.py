@@ -186,6 +186,39 @@ def test_worst_errors_of_refitted_scores_have_no_reasons_and_a_per_row_threshold
     assert "cross_genre_pooled" in text and "reasons not kept for a refitted model" in text
 
 
+def test_cross_genre_scorer_table_shows_the_margin_within_genres() -> None:
+    import numpy as np
+
+    from detector.evaluate import TestSet, _by, comparison
+
+    rng = np.random.default_rng(1)
+    table = _table(300)
+    y = rng.integers(0, 2, 300)
+    table.y, table.group = list(y), [f"g{i}" for i in range(300)]
+    table.genre = ["A" if i % 2 else "B" for i in range(300)]
+    ours = rng.normal(2.0 * y, 1.0)
+    # The baseline orders each genre as well but lifts genre A's texts: behind only across genres.
+    theirs = ours + 3.0 * np.array([g == "A" for g in table.genre])
+    ts = TestSet("fold0", table, {"detector": ours, "tfidf_logreg_punct": theirs})
+    rows = comparison(ts, 50, within_genres=True)
+    assert rows["detector"]["roc_auc_within_genres"] == rows["tfidf_logreg_punct"]["roc_auc_within_genres"]
+    assert rows["tfidf_logreg_punct"]["margin_roc_auc_within_genres"]["value"] == 0.0
+    assert rows["tfidf_logreg_punct"]["margin_roc_auc"]["value"] > 0.05
+    lines = report._scorer_rows(rows)
+    assert lines[0].endswith("| ROC-AUC within genres | margin within genres [95% CI] |")
+    assert lines[3].startswith("| tfidf_logreg_punct |") and lines[3].endswith("| +0.000 [+0.000, +0.000] |")
+    # Without genres (held-out l2r, cross-generator), the table keeps its five columns.
+    plain = report._scorer_rows(comparison(ts, 50))
+    assert plain[0].count("|") == 6 and "within genres" not in plain[0]
+    # Per genre, every other scorer's ROC-AUC on the same texts.
+    by = _by(ts, list(table.genre).__getitem__, every_scorer=True)
+    a = np.array([g == "A" for g in table.genre])
+    assert by["A"]["roc_auc_by_scorer"] == {"tfidf_logreg_punct": by["A"]["roc_auc"]}
+    head = report._by_genre_lines(by, None)
+    assert head[0].endswith("| tfidf_logreg_punct ROC-AUC |") and head[1].count("---:") == 6
+    assert head[2].startswith(f"| A | {a.sum()} |")
+
+
 def test_per_genre_rows_count_human_texts_at_their_own_threshold_with_ece() -> None:
     import numpy as np
 
