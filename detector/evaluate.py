@@ -615,7 +615,7 @@ def _run(args: argparse.Namespace, report: Any) -> int:
     if pin_error:
         problems.insert(0, f"floors not re-pinned: {pin_error}")
     gate_lines = ["| figure | value | floor | noise margin | |", "|---|---:|---:|---:|---|"]
-    for name, spec in (floors or {}).get("figures", {}).items():
+    for name, spec in sorted((floors or {}).get("figures", {}).items()):  # the order of the floors file
         value = res["figures"].get(name)
         bad = any(p.startswith(name + " ") for p in problems)
         gate_lines.append(
