@@ -24,8 +24,6 @@ CI_LEVEL = 0.95
 ECE_BINS = 10  # equal-width bins, as in Guo et al. 2017 ("On Calibration of Modern Neural Networks")
 
 Metric = Callable[[np.ndarray, np.ndarray, np.ndarray | None], float | None]
-#: A metric that also reads each row's stratum (:func:`roc_auc_within`).
-StrataMetric = Callable[[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray], float | None]
 
 
 def _w(weights: np.ndarray | None, n: int) -> np.ndarray:
@@ -233,7 +231,7 @@ def bootstrap(
 
 
 def difference(
-    metric: Metric | StrataMetric,
+    metric: Callable[..., float | None],
     y: np.ndarray,
     ours: np.ndarray,
     theirs: np.ndarray,
@@ -246,8 +244,8 @@ def difference(
 ) -> Interval:
     """metric(ours) - metric(theirs) with a paired cluster-bootstrap interval.
 
-    With ``strata`` (a label per row), the metric takes the resampled rows' labels as a fourth argument
-    (:func:`roc_auc_within`).
+    ``metric`` is a :data:`Metric`; with ``strata`` (a label per row) it also takes the resampled rows'
+    labels, as a fourth argument (:func:`roc_auc_within`).
     """
     members = _group_index(groups)
     rng = np.random.default_rng(seed)
@@ -256,9 +254,7 @@ def difference(
     def value(s: np.ndarray, rows: np.ndarray | None) -> float | None:
         pick = slice(None) if rows is None else rows
         w = None if weights is None else weights[pick]
-        if labels is None:
-            return metric(y[pick], s[pick], w)  # type: ignore[call-arg]
-        return metric(y[pick], s[pick], w, labels[pick])  # type: ignore[call-arg]
+        return metric(y[pick], s[pick], w) if labels is None else metric(y[pick], s[pick], w, labels[pick])
 
     a, b = value(ours, None), value(theirs, None)
     if a is None or b is None:
