@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import os
+import random
 import struct
 import sys
 import threading
@@ -480,9 +481,20 @@ def test_not_a_warc(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path.write_bytes(_html(PAGES[0]))
     with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
         (page,) = iter_pages([path])
-    assert page.error and "not a WARC record" in page.error
+    assert page.error and "not a WARC record" in page.error and "is it a WARC file?" in page.error
     assert page.id == f"{path}@0"
     assert caplog.records
+
+
+def test_binary_data_named_warc_gives_one_short_reason(tmp_path: Path) -> None:
+    # warcio's error quotes the whole first "line" of what it read: for binary data, kilobytes of bytes
+    path = tmp_path / "download.warc.gz"
+    data = random.Random(2).randbytes(30_000)
+    assert data.index(b"\n") > 600  # a first line of 698 bytes
+    path.write_bytes(data)
+    (page,) = iter_pages([path])
+    assert page.error and "is it a WARC file?" in page.error
+    assert "more characters" in page.error and len(page.error) < 500
 
 
 def test_empty_warc_has_no_pages(tmp_path: Path) -> None:

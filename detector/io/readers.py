@@ -292,7 +292,7 @@ def _unreadable(path: str, exc: BaseException) -> Page:
     return Page(
         id=path,
         source=path,
-        error=f"{path}: cannot be read ({type(exc).__name__}: {exc}); check that the file is complete "
+        error=f"{path}: cannot be read ({_brief(exc)}); check that the file is complete "
         "and, if its name ends in .gz, that it is gzipped",
     )
 
@@ -327,7 +327,7 @@ def _iter_jsonl(fh: IO[bytes], name: str) -> Iterator[Page]:
         yield Page(
             id=where,
             source=where,
-            error=f"{name}: cannot read past line {lineno} ({type(exc).__name__}: {exc}); "
+            error=f"{name}: cannot read past line {lineno} ({_brief(exc)}); "
             "the file is truncated or corrupt, the lines after it were not read",
         )
 
@@ -386,6 +386,26 @@ def _jsonl_page(raw: bytes, name: str, lineno: int) -> Page:
 # --------------------------------------------------------------------------------------------------- WARC
 
 
+#: Characters of a reader library's error message kept in a page's reason: warcio quotes the whole first line
+#: of what it could not parse, which for binary data is kilobytes of mojibake.
+_MESSAGE_CHARS = 200
+
+
+def _brief(exc: BaseException) -> str:
+    """``Type: message``, the message cut to ``_MESSAGE_CHARS`` characters."""
+    text = str(exc)
+    if len(text) > _MESSAGE_CHARS:
+        text = f"{text[:_MESSAGE_CHARS]}... ({len(text) - _MESSAGE_CHARS} more characters)"
+    return f"{type(exc).__name__}: {text}"
+
+
+def _after_unreadable(offset: int) -> str:
+    """What an unreadable WARC record at ``offset`` means for the file."""
+    if offset == 0:
+        return "the file does not start with a WARC record: is it a WARC file?"
+    return "the file is truncated or corrupt, the records after it were not read"
+
+
 def _mime(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
@@ -420,16 +440,13 @@ def _iter_warc(fh: IO[bytes], name: str) -> Iterator[Page]:
         except Exception as exc:  # warcio raises many kinds on corrupt input
             where = f"{name}@{next_offset}"
             LOGGER.warning(
-                "%s: unreadable WARC data after offset %d, rest of the file skipped: %s",
-                name,
-                next_offset,
-                exc,
+                "%s: unreadable WARC data after offset %d, rest of the file skipped: %s", name, next_offset, _brief(exc)
             )
             yield Page(
                 id=where,
                 source=where,
-                error=f"{name}: unreadable WARC data at offset {next_offset} ({type(exc).__name__}: {exc}); "
-                "the file is truncated or corrupt, the records after it were not read",
+                error=f"{name}: unreadable WARC data at offset {next_offset} ({_brief(exc)}); "
+                + _after_unreadable(next_offset),
             )
             return
         # warcio keeps the start of the record just parsed in ``offset``
@@ -453,13 +470,15 @@ def _iter_warc(fh: IO[bytes], name: str) -> Iterator[Page]:
             # ``offset`` is now where the next record starts, blank lines between records included
             next_offset = getattr(archive, "offset", start + length)
         except Exception as exc:
-            LOGGER.warning("%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, exc)
+            LOGGER.warning(
+                "%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, _brief(exc)
+            )
             yield Page(
                 id=rid or where,
                 url=url,
                 source=where,
-                error=f"{name}: the WARC record at offset {start} cannot be read ({type(exc).__name__}: "
-                f"{exc}); the file is truncated or corrupt, the records after it were not read",
+                error=f"{name}: the WARC record at offset {start} cannot be read ({_brief(exc)}); "
+                + _after_unreadable(start),
             )
             return
         if missing:
