@@ -12,6 +12,7 @@ not HTML, too large, broken) is a verdict with that status and a reason; no per-
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,14 @@ DEFAULT_MAX_BYTES = 10_000_000
 #: signal's rates floor their denominators far above it, so such a page could only score the prior.
 DEFAULT_MIN_WORDS = 10
 _HTML_CONTENT_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
-_HTML_HINTS = (b"<html", b"<body", b"<head", b"<!doctype", b"<div", b"<p", b"<article", b"<meta", b"<title")
+#: A start tag of an element that HTML pages open with or are made of, or a doctype or comment: what tells
+#: an HTML page from plain text or binary data in its first 4 KB. Pages can open with kilobytes of inline
+#: ``<style>`` or ``<script>`` before any other tag (a genuine laweekly.com capture has 5 KB of CSS first).
+_HTML_TAG = re.compile(
+    rb"<(?:!doctype|!--|(?:html|head|body|meta|title|link|base|style|script|noscript|template|div|p|span|a|"
+    rb"article|section|header|footer|nav|main|aside|table|ul|ol|li|h[1-6]|img|form|iframe|br|svg|pre)[\s/>])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +65,7 @@ class DetectorConfig:
 
 
 def _looks_like_html(data: bytes) -> bool:
-    head = data[:4096].lower()
-    return any(h in head for h in _HTML_HINTS)
+    return _HTML_TAG.search(data[:4096]) is not None
 
 
 def clean_page(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, str]:

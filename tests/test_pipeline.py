@@ -45,10 +45,27 @@ def test_seed_genuine_page_scores_low(detector: Detector) -> None:
 
 
 def test_genuine_html_pages_are_genuine(detector: Detector) -> None:
-    for name in ("aeb_042b", "aeb_04a6", "aeb_0584", "aeb_06e5", "te_archiv", "te_regards"):
+    # te_laweekly opens with 5 KB of inline CSS before its first other tag: HTML all the same
+    for name in ("aeb_042b", "aeb_04a6", "aeb_0584", "aeb_06e5", "te_archiv", "te_regards", "te_laweekly"):
         v = detector.score(page_bytes(name), url=f"https://example.org/{name}")
         assert v.status == "ok", v.reason
         assert v.label == "genuine", (name, v.probability, [r.text for r in v.reasons])
+
+
+def test_a_page_that_opens_with_kilobytes_of_css_is_html(detector: Detector) -> None:
+    # trafilatura's evaluation page: 5 KB of inline <style> before any other tag; gold snippets from its
+    # tests/evaldata.json ("with" must be in the main text, "without" must not)
+    raw = page_bytes("te_laweekly")
+    assert b"<div" not in raw[:4096].lower()
+    for page in (Page(id="la", html=raw), Page(id="la", html=raw.decode("utf-8"))):
+        doc = detector.clean(page)
+        assert not isinstance(doc, tuple), doc
+        assert doc.source_format == "html"
+        assert "I try to position plants as storytellers" in doc.text
+        assert "Subscribe To Our Newsletter" not in doc.text
+    v = detector.score(raw)  # the format sniffed, as for any bytes given to score(): HTML, not text
+    assert v.status == "ok" and v.label == "genuine", v
+    assert v.probability == detector.score(Page(id="la", html=raw)).probability
 
 
 def test_verdict_carries_every_signal_and_the_model_version(detector: Detector) -> None:
