@@ -487,7 +487,7 @@ def test_not_a_warc(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_binary_data_named_warc_gives_one_short_reason(tmp_path: Path) -> None:
-    # warcio's error quotes the whole first "line" of what it read: for binary data, kilobytes of bytes
+    # warcio's error quotes the whole first "line" of what it read: for binary data, hundreds of bytes
     path = tmp_path / "download.warc.gz"
     data = random.Random(2).randbytes(30_000)
     assert data.index(b"\n") > 600  # a first line of 698 bytes

@@ -287,6 +287,19 @@ def _read_pipe(path: str) -> Iterator[Page]:
         yield from _iter_stream(fh, path)
 
 
+#: Characters of a reader library's error message kept in a page's reason: warcio quotes the whole first line
+#: of what it could not parse, which for binary data is hundreds of bytes of mojibake.
+_MESSAGE_CHARS = 200
+
+
+def _brief(exc: BaseException) -> str:
+    """``Type: message``, the message cut to ``_MESSAGE_CHARS`` characters."""
+    text = str(exc)
+    if len(text) > _MESSAGE_CHARS:
+        text = f"{text[:_MESSAGE_CHARS]}... ({len(text) - _MESSAGE_CHARS} more characters)"
+    return f"{type(exc).__name__}: {text}"
+
+
 def _unreadable(path: str, exc: BaseException) -> Page:
     LOGGER.warning("cannot read %s: %s", path, exc)
     return Page(
@@ -384,19 +397,6 @@ def _jsonl_page(raw: bytes, name: str, lineno: int) -> Page:
 
 
 # --------------------------------------------------------------------------------------------------- WARC
-
-
-#: Characters of a reader library's error message kept in a page's reason: warcio quotes the whole first line
-#: of what it could not parse, which for binary data is kilobytes of mojibake.
-_MESSAGE_CHARS = 200
-
-
-def _brief(exc: BaseException) -> str:
-    """``Type: message``, the message cut to ``_MESSAGE_CHARS`` characters."""
-    text = str(exc)
-    if len(text) > _MESSAGE_CHARS:
-        text = f"{text[:_MESSAGE_CHARS]}... ({len(text) - _MESSAGE_CHARS} more characters)"
-    return f"{type(exc).__name__}: {text}"
 
 
 def _after_unreadable(offset: int) -> str:
