@@ -11,6 +11,7 @@ import pytest
 from detector import Detector, ModelLoadError, Page
 from detector.features import FEATURE_NAMES
 from detector.model import default_model_dir
+from detector.textutil import count_words
 
 from .conftest import page_bytes, seed_text
 
@@ -66,6 +67,15 @@ def test_a_page_that_opens_with_kilobytes_of_css_is_html(detector: Detector) -> 
     v = detector.score(raw)  # the format sniffed, as for any bytes given to score(): HTML, not text
     assert v.status == "ok" and v.label == "genuine", v
     assert v.probability == detector.score(Page(id="la", html=raw)).probability
+
+
+def test_a_japanese_article_has_enough_words(detector: Detector) -> None:
+    # NHK News Web Easy (trafilatura's evaluation data): 370 characters of Japanese, 4 tokens between spaces
+    v = detector.score(Page(id="nhk", html=page_bytes("te_nhk")))
+    assert v.status == "ok" and v.label == "genuine", v
+    assert count_words("子どもへの虐待") == 7 and count_words("Tokyo 東京 news") == 4
+    assert count_words("한국어 문장입니다") == 2  # Korean puts spaces between words
+    assert count_words("Plain English, with punctuation.") == 4
 
 
 def test_verdict_carries_every_signal_and_the_model_version(detector: Detector) -> None:
