@@ -301,7 +301,7 @@ def _brief(exc: BaseException) -> str:
 
 
 def _unreadable(path: str, exc: BaseException) -> Page:
-    LOGGER.warning("cannot read %s: %s", path, exc)
+    LOGGER.warning("cannot read %s: %s", path, _brief(exc))
     return Page(
         id=path,
         source=path,
@@ -336,7 +336,7 @@ def _iter_jsonl(fh: IO[bytes], name: str) -> Iterator[Page]:
                 yield _jsonl_page(raw, name, lineno)
     except _READ_ERRORS as exc:
         where = f"{name}:{lineno + 1}"
-        LOGGER.warning("%s: stopped reading after line %d: %s", name, lineno, exc)
+        LOGGER.warning("%s: stopped reading after line %d: %s", name, lineno, _brief(exc))
         yield Page(
             id=where,
             source=where,
