@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -106,14 +106,29 @@ def row_stream(
     mode: str = "score",
     signals: bool = False,
 ) -> Iterator[tuple[dict[str, Any], Any]]:
-    """(row, sketch) per page in input order; with ``workers > 1`` at most ``workers * 4`` batches are in flight."""
+    """(row, sketch) per page in input order; with ``workers > 1`` at most ``workers * 4`` batches are in flight.
+
+    The model is loaded here, before the first page is read and in this process whatever ``workers``: a
+    model that cannot be loaded raises at once, before any output is written.
+
+    Raises:
+        ModelLoadError: the model cannot be loaded.
+    """
+    scorer = _make_scorer(model, config, mode, signals)
     if workers <= 1:
-        scorer = _make_scorer(model, config, mode, signals)
-        for batch in _batches(pages, BATCH):
-            yield from _run_batch(scorer, batch)
-        return
+        return _serial_rows(scorer, pages)
+    return _parallel_rows(pages, (model, config, mode, signals), workers)
+
+
+def _serial_rows(scorer: dict[str, Any], pages: Iterable[Page]) -> Iterator[tuple[dict[str, Any], Any]]:
+    for batch in _batches(pages, BATCH):
+        yield from _run_batch(scorer, batch)
+
+
+def _parallel_rows(
+    pages: Iterable[Page], initargs: tuple[Any, ...], workers: int
+) -> Iterator[tuple[dict[str, Any], Any]]:
     window: list[Future[list[tuple[dict[str, Any], Any]]]] = []
-    initargs = (model, config, mode, signals)
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as pool:
         for batch in _batches(pages, BATCH):
             window.append(pool.submit(_worker_batch, batch))
@@ -169,6 +184,7 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
     """Stream rows to the output; with a cross-page stage, spool them and add its columns at the end."""
     from detector.io import iter_pages, open_writer
 
+    _check_outputs(args)
     pages = iter_pages(args.inputs)
     statuses: Counter[str] = Counter()
     labels: Counter[str] = Counter()
@@ -202,7 +218,7 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
                 writer.write(row)
             else:
                 cross.add(row, sketch)
-                spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+                spool.write(json.dumps(row) + "\n")  # ASCII: a file name's undecodable bytes round-trip too
         if cross is not None:
             spool.seek(0)
             for line, extra in zip(spool, cross.finish(), strict=True):
@@ -213,15 +229,55 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
     return 0
 
 
-def write_table(rows: list[dict[str, Any]], path: str) -> None:
+_TABLE_EXTENSIONS = (".csv", ".parquet", ".jsonl", ".json")
+
+
+def _check_table_path(path: str) -> None:
+    """Raise ConfigError unless ``path`` names a table :func:`write_table` can write."""
+    if os.path.splitext(path)[1].lower() not in _TABLE_EXTENSIONS:
+        raise ConfigError(f"cannot write {path}: use a .jsonl, .csv or .parquet file name")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that cannot be written or would overwrite an input.
+
+    Raises:
+        ConfigError: a table name with an unknown extension, an output that is also an input, or two
+            outputs that are the same file.
+    """
+    tables = [t for t in (getattr(args, "sites", None), getattr(args, "families", None)) if t]
+    for path in tables:
+        _check_table_path(path)
+    outputs: dict[str, str] = {}
+    for path in [args.output, *tables]:
+        if not path or path == "-":
+            continue
+        real = os.path.realpath(path)
+        if real in outputs:
+            raise ConfigError(f"{outputs[real]} and {path} are the same file: give each output its own name")
+        outputs[real] = path
+    for name in args.inputs:
+        if name != "-" and os.path.realpath(name) in outputs:
+            raise ConfigError(
+                f"{name} is both an input and an output: writing the output would destroy the input before it "
+                "is read; write the output to another file"
+            )
+
+
+def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -> None:
     """A small table (the site view, the families) as .jsonl, .csv or .parquet, by the path's extension.
+
+    ``columns`` are the table's columns, in order: a table with no rows still has them (a header).
 
     Raises:
         ConfigError: an unknown extension, or the file cannot be written.
     """
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
+    from detector.io.writers import printable
+
+    _check_table_path(path)
+    frame = pd.DataFrame([printable(row) for row in rows], columns=list(columns))
     suffix = os.path.splitext(path)[1].lower()
     try:
         if os.path.dirname(path):
@@ -230,16 +286,16 @@ def write_table(rows: list[dict[str, Any]], path: str) -> None:
             frame.to_csv(path, index=False)
         elif suffix == ".parquet":
             frame.to_parquet(path, index=False)
-        elif suffix in (".jsonl", ".json"):
-            frame.to_json(path, orient="records", lines=True, force_ascii=False)
         else:
-            raise ConfigError(f"cannot write {path}: use a .jsonl, .csv or .parquet file name")
+            frame.to_json(path, orient="records", lines=True, force_ascii=False)
     except (OSError, ImportError) as exc:
         raise ConfigError(f"cannot write {path}: {exc}") from exc
 
 
 def _cross_outputs(args: argparse.Namespace, cross: Any) -> None:
     """The site view and the template families: summary lines, and files where asked."""
+    from detector.crosspage import FAMILY_COLUMNS, SITE_COLUMNS
+
     columns = cross.finish()
     dup_pages = sum(c["cluster_size"] > 1 for c in columns)
     clusters = len({c["cluster_id"] for c in columns if c["cluster_size"] > 1})
@@ -254,9 +310,9 @@ def _cross_outputs(args: argparse.Namespace, cross: Any) -> None:
         print(
             f"  family {fam['family_id']}: {fam['pages']} pages on {fam['hosts']} hosts, farm {share}", file=sys.stderr
         )
-    for target, rows in ((args.sites, cross.sites()), (args.families, families)):
+    for target, rows, columns in ((args.sites, cross.sites(), SITE_COLUMNS), (args.families, families, FAMILY_COLUMNS)):
         if target:
-            write_table(rows, target)
+            write_table(rows, target, columns)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -279,11 +335,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def format_verdict(v: Verdict, threshold: float) -> str:
     """A verdict as a few lines of plain words, for people reading a terminal."""
+    head = f"{v.id}  <{v.url}>" if v.url and v.url != v.id else f"{v.id}"
     if v.status != "ok":
-        return f"{v.id}\n  {v.status}: {v.reason}\n"
+        return f"{head}\n  {v.status}: {v.reason}\n"
     assert v.probability is not None
     lines = [
-        f"{v.id}",
+        head,
         f"  {v.label.upper() if v.label else '?'}  p={v.probability:.3f}  (threshold {threshold:.3f})",
     ]
     if not v.reasons:
@@ -318,7 +375,8 @@ def _cross_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="detector", description="Explainable content-farm page detector.")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    verbose_help = "more log output (-vv for debug)"
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
     inputs_help = (
@@ -363,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     signals = sub.add_parser("signals", help="list the signals and their values")
     signals.set_defaults(func=cmd_signals)
+    for command in (score, dedup, explain, signals):  # -v after the command too: `detector score -v ...`
+        command.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help=verbose_help)
     return parser
 
 
@@ -377,8 +437,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workers must be at least 1")
     if getattr(args, "threshold", None) is not None and not 0.0 <= args.threshold <= 1.0:
         parser.error("--threshold must be between 0 and 1")
-    if getattr(args, "similarity", None) is not None and not 0.0 < args.similarity <= 1.0:
-        parser.error("--similarity must be above 0 and at most 1")
+    if getattr(args, "similarity", None) is not None and not 0.0 < args.similarity < 1.0:
+        parser.error("--similarity must be above 0 and below 1 (0.99 keeps only copies that are all but exact)")
+    if getattr(args, "max_bytes", None) is not None and args.max_bytes < 1:
+        parser.error("--max-bytes must be a positive number of bytes")
     if args.command == "score" and not args.dedup and (args.sites or args.families):
         parser.error("--sites and --families need --dedup")
     try:
@@ -400,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("detector: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # the output's disk is full, a file went away under us: no traceback for that
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"detector: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ themselves are spooled to disk by the command line while the run goes on, not ke
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ from detector.skeleton import DEFAULT_THRESHOLD as FAMILY_THRESHOLD
 from detector.skeleton import Skeleton, families_of_skeletons, skeleton
 from detector.types import Cleaned
 
+LOGGER = logging.getLogger(__name__)
+
 #: Columns the stage adds to every row, in order.
 COLUMNS = (
     "cluster_id",
@@ -47,6 +50,21 @@ COLUMNS = (
     "family_id",
     "family_size",
 )
+
+#: Columns of the per-host site view (:meth:`CrossPage.sites`), in order.
+SITE_COLUMNS = (
+    "host",
+    "pages",
+    "scored",
+    "farm",
+    "farm_share",
+    "mean_probability",
+    "pages_in_duplicate_clusters",
+    "template_families",
+    "top_families",
+)
+#: Columns of the template families (:meth:`CrossPage.families`), in order.
+FAMILY_COLUMNS = ("family_id", "pages", "hosts", "farm", "farm_share", "skeleton")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +187,12 @@ class CrossPage:
             return self._columns
         if self._shingles.closed:
             raise ValueError("the cross-page stage was closed before finish()")
-        # Records may share an id (a JSONL file with a repeated id): cluster on unique keys that sort as
-        # the ids do, then report the id part, so cluster ids stay the smallest member *id*.
+        # Records may share an id (two JSONL shards numbered alike): cluster on unique keys that sort as
+        # the ids do, then report each key's label: the id, told apart as ID#2, ID#3, ... where it repeats,
+        # so that two clusters never get the same id.
         keys = [f"{r.id}\x00{i:012d}" for i, r in enumerate(self._records)]
+        labels = _record_labels([r.id for r in self._records])
+        label = dict(zip(keys, labels, strict=True))
         if not keys:
             self._columns = []
             self.close()
@@ -192,12 +213,12 @@ class CrossPage:
         for r, d, f in zip(self._records, dups, fams, strict=True):
             out.append(
                 {
-                    "cluster_id": _id_part(d.cluster_id),
+                    "cluster_id": label[d.cluster_id],
                     "cluster_size": d.cluster_size,
-                    "nearest_id": _id_part(d.nearest_id) if d.nearest_id else None,
+                    "nearest_id": label[d.nearest_id] if d.nearest_id else None,
                     "nearest_similarity": round(d.nearest_similarity, 4),
                     "cluster_hosts": len(hosts[d.cluster_id]) or (1 if r.host else 0),
-                    "family_id": _id_part(f.family_id),
+                    "family_id": label[f.family_id],
                     "family_size": f.family_size,
                 }
             )
@@ -260,5 +281,19 @@ class CrossPage:
         return rows
 
 
-def _id_part(key: str) -> str:
-    return key.split("\x00", 1)[0]
+def _record_labels(ids: list[str]) -> list[str]:
+    """Each record's name in the cluster columns: its id, with ``#2``, ``#3``, ... on the second and later
+    records of an id that repeats (a WARNING says how many)."""
+    seen: Counter[str] = Counter()
+    labels = []
+    for rid in ids:
+        seen[rid] += 1
+        labels.append(rid if seen[rid] == 1 else f"{rid}#{seen[rid]}")
+    repeated = sum(n - 1 for n in seen.values())
+    if repeated:
+        LOGGER.warning(
+            "%d records repeat an earlier record's id; the cluster and family columns tell them apart as ID#2, "
+            "ID#3, ... in input order: give every record its own id to avoid this",
+            repeated,
+        )
+    return labels

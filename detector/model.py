@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ EVIDENCE_WORDS = 10.0
 TEXT_FEATURE = "text_model.logit"
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
+_REFETCH = "restore the model folder from a fresh copy, or retrain it with `make train`"
 
 
 def default_model_dir() -> Path:
@@ -208,13 +210,26 @@ class PageModel:
                 f"no model at {path}: expected {MODEL_FILE} and {ARRAYS_FILE} there "
                 "(train one with `make train`, or pass the folder of a trained model)"
             ) from exc
-        except (OSError, ValueError) as exc:
-            raise ModelLoadError(f"cannot read the model at {path}: {exc}") from exc
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:  # unreadable, not JSON, a broken .npz
+            raise ModelLoadError(f"cannot read the model at {path}: {exc} (the files are damaged: {_REFETCH})") from exc
+        if not isinstance(params, dict):
+            raise ModelLoadError(f"{path / MODEL_FILE} is not a model description (a JSON object): {_REFETCH}")
         if params.get("format_version") != FORMAT_VERSION:
             raise ModelLoadError(
                 f"model at {path} has format {params.get('format_version')}, this package reads "
                 f"format {FORMAT_VERSION}: retrain it with `make train` or install the matching package version"
             )
+        try:
+            return cls._from_files(path, params, arrays, expected_feature_set)
+        except KeyError as exc:
+            raise ModelLoadError(f"model at {path} is incomplete: missing {exc} ({_REFETCH})") from exc
+        except (TypeError, ValueError) as exc:
+            raise ModelLoadError(f"model at {path} holds a malformed value: {exc} ({_REFETCH})") from exc
+
+    @classmethod
+    def _from_files(
+        cls, path: Path, params: dict[str, Any], arrays: dict[str, np.ndarray], expected_feature_set: str | None
+    ) -> PageModel:
         if expected_feature_set is not None and params["feature_set"] != expected_feature_set:
             raise ModelLoadError(
                 f"model at {path} was built for feature set {params['feature_set']}, but this package computes "
@@ -233,19 +248,16 @@ class PageModel:
                 frequent=arrays["text_frequent"],
                 evidence_words=float(tm["evidence_words"]),
             )
-        try:
-            return cls(
-                feature_names=list(params["feature_names"]),
-                mean=arrays["mean"],
-                scale=arrays["scale"],
-                coef=arrays["coef"],
-                intercept=float(params["intercept"]),
-                calib_slope=float(params["calib_slope"]),
-                calib_intercept=float(params["calib_intercept"]),
-                threshold=float(params["threshold"]),
-                feature_set=params["feature_set"],
-                text_model=text_model,
-                card=params.get("card", {}),
-            )
-        except KeyError as exc:
-            raise ModelLoadError(f"model at {path} is incomplete: missing {exc}") from exc
+        return cls(
+            feature_names=list(params["feature_names"]),
+            mean=arrays["mean"],
+            scale=arrays["scale"],
+            coef=arrays["coef"],
+            intercept=float(params["intercept"]),
+            calib_slope=float(params["calib_slope"]),
+            calib_intercept=float(params["calib_intercept"]),
+            threshold=float(params["threshold"]),
+            feature_set=params["feature_set"],
+            text_model=text_model,
+            card=params.get("card", {}),
+        )

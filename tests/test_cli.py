@@ -198,3 +198,122 @@ def test_sites_without_dedup_is_a_usage_error(mixed_inputs: Path, tmp_path: Path
     with pytest.raises(SystemExit) as exc:
         main(["score", str(mixed_inputs), "--sites", str(tmp_path / "s.csv")])
     assert exc.value.code == 2
+
+
+# -- outputs that would destroy or feed on the inputs; damaged models; odd names ------------------------
+
+
+def test_an_output_that_is_also_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    records = tmp_path / "same.jsonl"
+    content = json.dumps({"id": "a", "text": seed_text("001")}) + "\n"
+    records.write_text(content, encoding="utf-8")
+    assert main(["score", str(records), "-o", str(records), "--no-progress"]) == 2
+    assert "both an input and an output" in capsys.readouterr().err
+    assert records.read_text(encoding="utf-8") == content  # not truncated
+
+
+def test_two_outputs_on_one_file_are_refused(copied_pages: Path, tmp_path: Path) -> None:
+    out = tmp_path / "v.csv"
+    assert main(["score", str(copied_pages), "-o", str(out), "--dedup", "--sites", str(out)]) == 2
+
+
+def test_table_names_and_similarity_are_checked_before_scoring(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v.csv"
+    assert main(["score", str(mixed_inputs), "-o", str(out), "--dedup", "--sites", str(tmp_path / "s.xlsx")]) == 2
+    assert "s.xlsx" in capsys.readouterr().err and not out.exists()  # refused before any page was scored
+    with pytest.raises(SystemExit) as exc:
+        main(["dedup", str(mixed_inputs), "--similarity", "1.0"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["score", str(mixed_inputs), "--max-bytes", "-5"])
+    assert exc.value.code == 2
+
+
+def test_empty_site_and_family_tables_keep_their_columns(tmp_path: Path) -> None:
+    from detector.crosspage import FAMILY_COLUMNS, SITE_COLUMNS
+
+    page = tmp_path / "one.txt"
+    page.write_text(seed_text("004"), encoding="utf-8")
+    sites, families = tmp_path / "sites.csv", tmp_path / "fam.parquet"
+    args = ["dedup", str(page), "-o", str(tmp_path / "d.jsonl"), "--sites", str(sites), "--families", str(families)]
+    assert main([*args, "--no-progress"]) == 0
+    assert list(pd.read_csv(sites).columns) == list(SITE_COLUMNS)
+    fam = pd.read_parquet(families)
+    assert len(fam) == 0 and list(fam.columns) == list(FAMILY_COLUMNS)  # no families: the usual case
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_damaged_model_exits_3_before_any_output(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], workers: str
+) -> None:
+    import shutil
+
+    from detector.model import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    arrays = model / "arrays.npz"
+    arrays.write_bytes(arrays.read_bytes()[:1000])  # cut short
+    out = tmp_path / "v.csv"
+    out.write_text("earlier results\n")
+    args = ["score", str(mixed_inputs), "--model", str(model), "-o", str(out), "--workers", workers]
+    assert main([*args, "--no-progress"]) == 3
+    assert "damaged" in capsys.readouterr().err
+    assert out.read_text() == "earlier results\n"  # the earlier output is left as it was
+
+
+@pytest.mark.parametrize("params", [[], {"format_version": 6}, {"format_version": 6, "feature_set": 3}])
+def test_a_malformed_model_description_is_a_model_error(tmp_path: Path, params: object) -> None:
+    import shutil
+
+    from detector.errors import ModelLoadError
+    from detector.model import PageModel, default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    (model / "model.json").write_text(json.dumps(params), encoding="utf-8")
+    with pytest.raises(ModelLoadError):
+        PageModel.load(model, expected_feature_set="x")
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv", "parquet"])
+def test_an_undecodable_file_name_is_written_as_an_escape(tmp_path: Path, ext: str) -> None:
+    import os
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    name = os.path.join(os.fsencode(folder), b"caf\xe9.txt")  # a Latin-1 name: not UTF-8
+    try:
+        with open(name, "w", encoding="utf-8") as fh:
+            fh.write(seed_text("004"))
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (folder / "farm.txt").write_text(seed_text("001"), encoding="utf-8")
+    out = tmp_path / f"v.{ext}"
+    assert main(["score", str(folder), "-o", str(out), "--dedup", "--no-progress"]) == 0
+    frame = pd.read_json(out, lines=True) if ext == "jsonl" else getattr(pd, f"read_{ext}")(out)
+    assert len(frame) == 2 and any(i.endswith("caf\\xe9.txt") for i in frame["id"])
+    assert (frame["status"] == "ok").all()
+
+
+def test_cluster_columns_tell_repeated_ids_apart(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    farm, genuine = seed_text("001"), seed_text("004")
+    shard = [{"id": "1", "text": farm}, {"id": "2", "text": genuine}]
+    for name in ("a.jsonl", "b.jsonl"):  # two shards numbered alike: each text twice, under the same ids
+        (tmp_path / name).write_text("\n".join(json.dumps(r) for r in shard) + "\n", encoding="utf-8")
+    out = tmp_path / "d.csv"
+    assert main(["dedup", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "-o", str(out)]) == 0
+    rows = pd.read_csv(out, dtype={"id": str, "cluster_id": str, "nearest_id": str})
+    assert list(rows["cluster_id"]) == ["1", "2", "1", "2"]  # two clusters, each named by its first record
+    assert list(rows["nearest_id"]) == ["1#2", "2#2", "1", "2"]
+    assert rows["cluster_size"].dtype.kind == "i" and set(rows["cluster_size"]) == {2}  # whole numbers
+    assert "repeat an earlier record's id" in caplog.text
+
+
+def test_verbose_after_the_command(tmp_path: Path) -> None:
+    from detector.cli import build_parser
+
+    assert build_parser().parse_args(["score", "-vv", "x"]).verbose == 2
+    assert build_parser().parse_args(["-v", "score", "x"]).verbose == 1

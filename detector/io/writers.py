@@ -6,14 +6,17 @@ schema, fixed by the first row:
 ``id, url, status, status_reason, probability, label, reasons, model_version``
     always, in this order; ``reasons`` is the reason texts joined with ``" | "``;
 extra keys
-    the other scalar keys of the first row (``Verdict.extra``), in its order; keys that first appear
-    in later rows, or whose value in the first row is a list or a dict, are left out with a WARNING
-    (JSONL keeps them);
+    the other scalar keys of the first row (``Verdict.extra``), in its order, each typed by its value
+    there (a whole number, a fraction, true/false or text: ``cluster_size`` stays a whole number);
+    keys that first appear in later rows, or whose value in the first row is a list or a dict, are
+    left out with a WARNING (JSONL keeps them), as is a later value that does not fit the type;
 ``signals``
     last, the signal values as one JSON object string.
 
-A missing key gives an empty cell (null in Parquet). Writers are context managers: leaving the ``with``
-block, by an exception too, flushes and closes the file, so rows written so far are never lost.
+A missing key gives an empty cell (null in Parquet). Text that UTF-8 cannot hold (a lone surrogate: the
+undecodable byte of a file name used as an id) is written as a visible escape, ``caf\\xe9.html``.
+Writers are context managers: leaving the ``with`` block, by an exception too, flushes and closes the
+file, so rows written so far are never lost.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -65,7 +69,7 @@ PARQUET_BATCH_ROWS = 1_000
 REASON_SEPARATOR = " | "
 _FLUSH_SECONDS = 1.0
 
-ColumnKind = Literal["string", "float", "bool"]
+ColumnKind = Literal["string", "float", "int", "bool"]
 _CORE_KINDS: dict[str, ColumnKind] = {name: ("float" if name == "probability" else "string") for name in FLAT_COLUMNS}
 
 
@@ -98,12 +102,42 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
-def to_json(obj: Any) -> str:
-    """Serialise one value as compact JSON text: non-ASCII kept, NaN and infinities written as null."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _printable_str(text: str) -> str:
+    """``text`` as valid Unicode: a lone surrogate (a file name's undecodable byte, kept by Python as
+    U+DC80-U+DCFF; a ``"\\ud800"`` escape in JSON input) becomes a visible escape, ``caf\\xe9.txt``."""
+    if not _SURROGATE.search(text):
+        return text
     try:
-        return json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_json_default)
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that does not stand for a byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def printable(obj: Any) -> Any:
+    """A copy of ``obj`` (strings, and the strings in dicts, lists and tuples) that UTF-8 can encode:
+    lone surrogates written as escapes (see :func:`_printable_str`); other values as they are."""
+    if isinstance(obj, str):
+        return _printable_str(obj)
+    if isinstance(obj, Mapping):
+        return {printable(k): printable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [printable(v) for v in obj]
+    return obj
+
+
+def to_json(obj: Any) -> str:
+    """Serialise one value as compact JSON text: non-ASCII kept, NaN and infinities written as null, lone
+    surrogates (which no UTF-8 file can hold) as visible escapes."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_json_default)
     except ValueError:  # a NaN or an infinity somewhere: rare, so the copy is made only then
-        return json.dumps(_finite(json.loads(json.dumps(obj, default=_json_default))), ensure_ascii=False)
+        text = json.dumps(_finite(json.loads(json.dumps(obj, default=_json_default))), ensure_ascii=False)
+    if _SURROGATE.search(text):  # rare too: an undecodable file name as an id
+        return to_json(printable(json.loads(json.dumps(obj, default=_json_default))))
+    return text
 
 
 # --------------------------------------------------------------------------------------------------- base
@@ -247,6 +281,8 @@ def _is_scalar(value: Any) -> bool:
 def _kind_of(value: Any) -> ColumnKind:
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, numbers.Integral):
+        return "int"
     if isinstance(value, numbers.Real):
         return "float"
     return "string"
@@ -311,7 +347,8 @@ class FlatSchema:
         for name in self.columns:
             value = row.get(name)
             if name == "reasons":
-                out.append(_reasons_text(value))
+                text = _reasons_text(value)
+                out.append(None if text is None else _printable_str(text))
             elif name == SIGNALS_COLUMN:
                 out.append(None if value is None or isinstance(value, str) else to_json(value))
             else:
@@ -328,13 +365,18 @@ class FlatSchema:
             except (TypeError, ValueError):
                 self._warn_type(name, value, "a number")
                 return None
+        if kind == "int":
+            if isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer()):
+                return int(value)
+            self._warn_type(name, value, "a whole number")
+            return None
         if kind == "bool":
             if isinstance(value, bool | numbers.Real):
                 return bool(value)
             self._warn_type(name, value, "true or false")
             return None
         if isinstance(value, str):
-            return value
+            return _printable_str(value)
         if isinstance(value, bool):
             return "true" if value else "false"
         if _is_scalar(value):
@@ -414,8 +456,8 @@ def _create_binary(path: str) -> IO[bytes]:
 class ParquetWriter(VerdictWriter):
     """Parquet through ``pyarrow.parquet.ParquetWriter``, one row group per :data:`PARQUET_BATCH_ROWS` rows.
 
-    Columns are fixed by the first row (see the module docstring); ``probability`` and numeric extras
-    are float64, booleans bool, everything else string.
+    Columns are fixed by the first row (see the module docstring); ``probability`` and fractional extras
+    are float64, whole-number extras (``cluster_size``) int64, booleans bool, everything else string.
     """
 
     format: OutputFormat = "parquet"
@@ -435,7 +477,7 @@ class ParquetWriter(VerdictWriter):
 
     def _types(self) -> dict[ColumnKind, Any]:
         pa = self._pa
-        return {"string": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
+        return {"string": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}
 
     def _start(self, schema: FlatSchema) -> None:
         types = self._types()
