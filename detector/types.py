@@ -6,6 +6,7 @@ so a crawler can stop at any stage (for example keep only the ``Cleaned`` text).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -164,6 +165,17 @@ class Reason:
         }
 
 
+def report_probability(p: float) -> float:
+    """``p`` to 6 significant digits of its distance from the nearer end, 0 or 1: 0.9999989 stays
+    0.9999989 and 7.7e-06 stays 7.69606e-06 (6 decimals would give 0.999999 and 8e-06), so that the odds
+    p / (1 - p) of an output row stay finite and close to the model's own; 0 and 1 only where the model
+    itself is that sure (beyond float precision)."""
+    q = min(p, 1.0 - p)
+    if not q > 0.0:  # 0, 1, or NaN
+        return p
+    return round(p, 5 - math.floor(math.log10(q)))
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The detector's answer for one page. A broken page is a verdict with a status, never an exception."""
@@ -185,7 +197,7 @@ class Verdict:
             "url": self.url,
             "status": self.status,
             "status_reason": self.reason,
-            "probability": None if self.probability is None else round(self.probability, 6),
+            "probability": None if self.probability is None else report_probability(self.probability),
             "label": self.label,
             "reasons": [r.to_dict() for r in self.reasons],
             "model_version": self.model_version,

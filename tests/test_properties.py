@@ -71,3 +71,15 @@ def test_score_never_raises_on_any_bytes(data: bytes) -> None:
 def test_score_never_raises_on_html_like_soup(soup: str) -> None:
     _check(DETECTOR.score(soup, format="html"))
     _check(DETECTOR.score(soup.encode("utf-8", "surrogatepass"), format="html"))
+
+
+@given(st.floats(min_value=0.0, max_value=1.0))
+def test_reported_probability_keeps_six_digits_of_its_distance_from_0_and_1(p: float) -> None:
+    from detector.types import report_probability
+
+    r = report_probability(p)
+    assert 0.0 <= r <= 1.0
+    for end in (0.0, 1.0):  # relative error under 1e-5 of the distance from either end
+        assert abs(r - p) <= 1e-5 * abs(p - end) + 1e-16
+    if 0.0 < p < 1.0:
+        assert 0.0 < r < 1.0  # finite odds
