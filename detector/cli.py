@@ -184,8 +184,8 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
     """Stream rows to the output; with a cross-page stage, spool them and add its columns at the end."""
     from detector.io import iter_pages, open_writer
 
-    _check_outputs(args)
-    pages = iter_pages(args.inputs)
+    outputs = _check_outputs(args)
+    pages = iter_pages(args.inputs, max_bytes=_max_bytes(args), skip=outputs)
     statuses: Counter[str] = Counter()
     labels: Counter[str] = Counter()
     show_progress = not args.no_progress and sys.stderr.isatty()
@@ -238,8 +238,16 @@ def _check_table_path(path: str) -> None:
         raise ConfigError(f"cannot write {path}: use a .jsonl, .csv or .parquet file name")
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before any work, outputs that cannot be written or would overwrite an input.
+def _max_bytes(args: argparse.Namespace) -> int:
+    """The size above which a page is too_large: the readers stop reading it there too."""
+    from detector.pipeline import DEFAULT_MAX_BYTES
+
+    return DEFAULT_MAX_BYTES if args.max_bytes is None else int(args.max_bytes)
+
+
+def _check_outputs(args: argparse.Namespace) -> list[str]:
+    """Refuse, before any work, outputs that cannot be written or would overwrite an input; return the output
+    files (which a folder walk then passes over: an output inside an input folder is not read back).
 
     Raises:
         ConfigError: a table name with an unknown extension, an output that is also an input, or two
@@ -262,6 +270,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
                 f"{name} is both an input and an output: writing the output would destroy the input before it "
                 "is read; write the output to another file"
             )
+    return list(outputs.values())
 
 
 def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -> None:
@@ -328,7 +337,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from detector.pipeline import Detector
 
     detector = Detector.load(args.model, fast=not args.precise)
-    for verdict in detector.score_many(iter_pages(args.inputs)):
+    for verdict in detector.score_many(iter_pages(args.inputs, max_bytes=detector.config.max_bytes)):
         print(format_verdict(verdict, detector.threshold))
     return 0
 

@@ -317,3 +317,10 @@ def test_verbose_after_the_command(tmp_path: Path) -> None:
 
     assert build_parser().parse_args(["score", "-vv", "x"]).verbose == 2
     assert build_parser().parse_args(["-v", "score", "x"]).verbose == 1
+
+
+def test_an_output_inside_an_input_folder_is_not_read_back(mixed_inputs: Path) -> None:
+    out = mixed_inputs / "zz-verdicts.jsonl"  # a JSONL file the folder walk would otherwise read, last
+    assert main(["score", str(mixed_inputs), "-o", str(out), "--no-progress"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 11 and not any(r["id"].startswith(str(out)) for r in rows)

@@ -32,8 +32,8 @@ from detector.io import (
     iter_pages,
     open_writer,
     output_format,
-    readers,
     sniff_format,
+    warc,
 )
 from detector.io.writers import PARQUET_BATCH_ROWS
 from detector.types import Evidence, Page, Reason, Verdict
@@ -244,6 +244,68 @@ def test_corrupt_gzip_file_gives_one_error_page(tmp_path: Path, caplog: pytest.L
     assert len(caplog.records) == 2
 
 
+def test_gzipped_content_is_found_whatever_the_name(tmp_path: Path) -> None:
+    html, text = tmp_path / "page.html", tmp_path / "seed.txt"
+    html.write_bytes(PAGES[0].read_bytes())  # gzipped, named without .gz
+    text.write_bytes(gzip.compress(SEEDS[0].read_bytes()))
+    records = tmp_path / "records.jsonl"
+    records.write_bytes(gzip.compress(b'{"id": "r1", "text": "words"}\n'))
+    page, seed, record = iter_pages([html, text, records])
+    assert page.html == _html(PAGES[0]) and page.error is None
+    assert seed.text == SEEDS[0].read_text(encoding="utf-8")
+    assert record.id == "r1" and record.text == "words"
+
+
+def _too_large(page: Page, max_bytes: int) -> bool:
+    """Whether the pipeline, with this max_bytes, gives the page status too_large."""
+    from detector.pipeline import DetectorConfig, clean_page
+
+    result = clean_page(page, DetectorConfig(max_bytes=max_bytes))
+    return isinstance(result, tuple) and result[0] == "too_large"
+
+
+def _peak_bytes(read: Any) -> tuple[Any, int]:
+    """What ``read()`` returns and the peak of the memory allocated while it ran."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = read()
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_max_bytes_files_are_not_read_whole(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.html.gz"  # 8 MB of HTML in 8 KB of gzip
+    with gzip.open(bomb, "wb") as fh:
+        fh.write(b"<html><body>" + b" " * 8_000_000)
+    html = min((_html(p) for p in PAGES), key=len)
+    small = tmp_path / "small.html"
+    small.write_bytes(html)
+    pages, peak = _peak_bytes(lambda: list(iter_pages([bomb, small], max_bytes=100_000)))
+    assert peak < 1_000_000
+    big, ok = pages
+    assert isinstance(big.html, bytes) and len(big.html) == 100_001 and big.html.startswith(b"<html><body>")
+    assert _too_large(big, 100_000)
+    assert ok.html == html and not _too_large(ok, 100_000)
+    # exactly max_bytes is not too large
+    (same,) = iter_pages([small], max_bytes=len(html))
+    assert same.html == html
+
+
+def test_max_bytes_text_counts_characters(tmp_path: Path) -> None:
+    # the pipeline measures text in characters: 3-byte characters over max_bytes bytes are not too large
+    path = tmp_path / "ja.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + "日本語".encode() * 1000)  # 9,000 bytes, 3,000 characters
+    (page,) = iter_pages([path], max_bytes=5000)
+    assert page.text == "日本語" * 1000 and not _too_large(page, 5000)
+    (page,) = iter_pages([path], max_bytes=2000)
+    assert page.text == ("日本語" * 1000)[:2001] and _too_large(page, 2000)
+    with pytest.raises(ValueError, match="max_bytes"):
+        iter_pages([path], max_bytes=-1)
+
+
 # --------------------------------------------------------------------------------------------------- folders
 
 
@@ -286,6 +348,47 @@ def test_folder_ids_are_relative_to_the_path_as_given(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     ids = [p.id for p in iter_pages(["crawl"])]
     assert ids[0] == str(Path("crawl") / "B.html")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_folder_walk_skips_named_pipes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "a.txt").write_bytes(SEEDS[0].read_bytes())
+    fifo = tmp_path / "b.html"
+    os.mkfifo(fifo)
+    found: list[Page] = []
+
+    def walk() -> None:
+        found.extend(iter_pages([tmp_path]))
+
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        thread = threading.Thread(target=walk, daemon=True)
+        thread.start()
+        thread.join(timeout=20)
+        if thread.is_alive():  # blocked opening the pipe: let it go, then fail
+            with fifo.open("wb"):
+                pass
+            thread.join(timeout=10)
+            pytest.fail("the folder walk blocked on a named pipe")
+    assert [Path(p.id).name for p in found] == ["a.txt"]
+    assert any("b.html" in r.getMessage() and "not a regular file" in r.getMessage() for r in caplog.records)
+
+
+def test_folder_of_unsupported_files_warns_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    for name in ("page.php", "page.shtml", "page.html.bz2", "z.asp"):
+        (tmp_path / name).write_bytes(b"<html></html>")
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        assert list(iter_pages([tmp_path])) == []
+    (record,) = caplog.records
+    message = record.getMessage()
+    assert "4 file(s) skipped for an unsupported extension" in message and "no input read" in message
+    assert "page.html.bz2, page.php, page.shtml, ..." in message and ".html.gz" in message and ".warc" in message
+    # a folder with pages too still counts what it skipped, in one warning
+    _tree(tmp_path / "mixed")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        assert len(list(iter_pages([tmp_path / "mixed"]))) == 5
+    (record,) = caplog.records
+    assert "2 file(s) skipped" in record.getMessage() and "no input read" not in record.getMessage()
 
 
 # --------------------------------------------------------------------------------------------------- JSONL
@@ -404,6 +507,82 @@ def test_jsonl_each_non_blank_line_is_one_page(tmp_path: Path) -> None:
     assert [p.error is None for p in pages] == [False, False, True, False, False, True]
 
 
+def test_jsonl_messages_speak_json(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    lines = [
+        "null",
+        "[1, 2]",
+        "5",
+        "true",
+        '"a string"',
+        '{"id": "ctl", "html": "<p>a\tb</p>"}',  # a raw tab inside a string
+        '{"id": "cut", "html": "<p>unterminated',
+        '{"id": "n", "html": 42}',
+        '{"id": "l", "text": ["a"]}',
+        '{"id": "o", "text": {"a": 1}}',
+        '{"id": "b", "html": false}',
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    errors = [p.error or "" for p in iter_pages([path])]
+    assert "line 1: the line is a JSON null, not an object" in errors[0]
+    assert "JSON array" in errors[1] and "JSON number" in errors[2] and "JSON boolean" in errors[3]
+    assert "JSON string" in errors[4]
+    assert "(Invalid control character at column 28)" in errors[5]
+    assert "(Unterminated string starting at column 23)" in errors[6]
+    assert errors[7].endswith('"html" must be a string, not a JSON number')
+    assert errors[8].endswith("not a JSON array") and errors[9].endswith("not a JSON object")
+    assert errors[10].endswith("not a JSON boolean")
+    assert not any(word in e for e in errors for word in ("NoneType", "list", " int", "dict", "bool,", "at at"))
+
+
+def test_jsonl_ids_that_are_not_strings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    records: list[dict[str, Any]] = [
+        {"id": 12345, "url": 678, "text": "a"},
+        {"id": 1.5, "text": "b"},
+        {"id": {"nested": 1}, "text": "c"},
+        {"id": True, "text": "d"},
+        {"id": ["x"], "text": "e"},
+        {"id": None, "text": "f"},
+    ]
+    path = tmp_path / "ids.jsonl"
+    _write_jsonl(path, records)
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([path]))
+    # a number is its JSON text; an object, array or boolean is no id: the page keeps its place as path:line
+    assert [p.id for p in pages] == ["12345", "1.5", f"{path}:3", f"{path}:4", f"{path}:5", f"{path}:6"]
+    assert [p.text for p in pages] == ["a", "b", "c", "d", "e", "f"]  # every page is still read
+    assert all(p.error is None for p in pages) and pages[0].url is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 4  # the url 678 and the three odd ids; a null id is just a missing one
+    assert any(
+        f'{path}:3: "id" is a JSON object ({{"nested": 1}})' in m and f"id {path}:3 instead" in m for m in messages
+    )
+    assert any('"id" is a JSON boolean (true)' in m for m in messages)
+    assert any('"url" is a JSON number (678), not a string' in m for m in messages)
+
+
+def test_jsonl_line_over_max_bytes_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "small", "text": "x"}) + "\n")
+        fh.write('{"id": "big", "url": "https://news.example/big", "text": "' + "word " * 1_000_000 + '"}\r\n')
+        fh.write("\n" + json.dumps({"html": "<p>y</p>"}) + "\n")
+        fh.write('{"url": "u", "id": ' + "1" * 2000 + "}\n")  # the id itself is cut short
+    pages, peak = _peak_bytes(lambda: list(iter_pages([path], max_bytes=1000)))
+    assert peak < 1_000_000  # the 5 MB line is never in memory
+    small, big, after, cut = pages
+    assert small.id == "small" and small.text == "x"
+    assert big.id == "big" and big.url == "https://news.example/big" and big.source == f"{path}:2"
+    assert isinstance(big.html, bytes) and len(big.html) == 1001 and big.error is None
+    assert _too_large(big, 1000)
+    assert after.id == f"{path}:4" and after.html == "<p>y</p>"  # line numbers still right
+    assert cut.id == f"{path}:5" and cut.url == "u" and _too_large(cut, 1000)
+    # a line of exactly max_bytes is read as usual
+    line = json.dumps({"id": "edge", "text": "z" * 50})
+    path.write_text(line + "\r\n" + line, encoding="utf-8")
+    assert [p.text for p in iter_pages([path], max_bytes=len(line))] == ["z" * 50] * 2
+
+
 # --------------------------------------------------------------------------------------------------- WARC
 
 
@@ -454,18 +633,17 @@ def test_truncated_warc_keeps_earlier_records(
 def test_undecodable_payload_is_one_error_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # warcio itself keeps what it could decode of a damaged gzip body; a decoder that raises instead
-    # (another Content-Encoding) must cost that record only, not the rest of the file
+    # a payload decoder that raises must cost that record only, not the rest of the file
     path = tmp_path / "crawl.warc.gz"
     expected = build_warc(path, gz=True)
-    real = readers._warc_page
+    real = warc._warc_page
 
-    def failing(record: Any, rid: str, url: str | None, source: str) -> Page | None:
+    def failing(record: Any, rid: str, url: str | None, source: str, *rest: Any) -> Page | None:
         if rid == expected[1]["id"]:
             raise zlib.error("Error -3 while decompressing data: invalid distance too far back")
-        return real(record, rid, url, source)
+        return real(record, rid, url, source, *rest)
 
-    monkeypatch.setattr(readers, "_warc_page", failing)
+    monkeypatch.setattr(warc, "_warc_page", failing)
     with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
         pages = list(iter_pages([path]))
     assert [p.id for p in pages] == [e["id"] for e in expected]
@@ -514,6 +692,155 @@ def test_warc_without_warcio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     pages = iter_pages([tmp_path])
     with pytest.raises(ConfigError, match="warcio"):
         next(pages)
+
+
+def _one_response(path: Path, body: bytes, headers: list[tuple[str, str]], *, gz: bool = True) -> None:
+    """A WARC of one HTTP response with this body and these headers, then a plain HTML response."""
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=gz)
+        for url, payload, head in (
+            ("https://news.example/odd", body, headers),
+            ("https://news.example/next", _html(PAGES[1]), [("Content-Type", "text/html")]),
+        ):
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(payload), http_headers=_http("200 OK", head)
+            )
+            writer.write_record(record)
+
+
+def _damage(data: bytes) -> bytes:
+    """``data`` with 200 bytes in its middle inverted."""
+    mid = len(data) // 2
+    return data[:mid] + bytes(b ^ 0xFF for b in data[mid : mid + 200]) + data[mid + 200 :]
+
+
+def test_brotli_payload_is_decoded(tmp_path: Path) -> None:
+    brotli = pytest.importorskip("brotli")
+    path = tmp_path / "br.warc.gz"
+    _one_response(path, brotli.compress(_html(PAGES[0])), [("Content-Type", "text/html"), ("Content-Encoding", "br")])
+    odd, after = iter_pages([path])
+    assert odd.error is None and odd.html == _html(PAGES[0])
+    assert after.html == _html(PAGES[1])
+
+
+def test_payload_encoding_that_cannot_be_undone_is_an_error_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    html = _html(PAGES[0])
+    compressed = zlib.compress(html)  # stands for Brotli data: bytes that are not HTML
+    cases = {
+        "br": ([("Content-Type", "text/html"), ("Content-Encoding", "br")], compressed),
+        "zstd": ([("Content-Type", "text/html"), ("Content-Encoding", "zstd")], compressed),
+        "not-gzip": ([("Content-Type", "text/html"), ("Content-Encoding", "gzip")], _png() * 20),
+        "bad-gzip": ([("Content-Type", "text/html"), ("Content-Encoding", "gzip")], _damage(gzip.compress(html))),
+    }
+    monkeypatch.setitem(sys.modules, "brotli", None)  # not installed
+    errors = {}
+    for name, (headers, body) in cases.items():
+        path = tmp_path / f"{name}.warc"
+        _one_response(path, body, headers, gz=False)
+        odd, after = iter_pages([path])
+        assert odd.html is None and odd.url == "https://news.example/odd"
+        assert after.html == _html(PAGES[1])  # the file goes on
+        errors[name] = odd.error or ""
+    assert "Brotli-compressed (Content-Encoding: br)" in errors["br"]
+    assert "pip install 'detector[warc]'" in errors["br"] and "brotli package is not installed" in errors["br"]
+    assert "Content-Encoding 'zstd' is not supported (gzip, deflate and br are)" in errors["zstd"]
+    assert "declared as Content-Encoding: gzip but its bytes are not gzip data" in errors["not-gzip"]
+    assert "its gzip data is damaged part-way" in errors["bad-gzip"]
+    assert all("cannot be decoded" in e for e in errors.values())
+    assert "Error -3" not in capfd.readouterr().err  # nothing printed by warcio
+
+
+def test_payload_stored_decoded_is_read_as_it_is(tmp_path: Path) -> None:
+    # some crawlers store the body decoded but keep "Content-Encoding: gzip": the bytes are the page
+    path = tmp_path / "decoded.warc.gz"
+    _one_response(path, _html(PAGES[0]), [("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
+    odd, _ = iter_pages([path])
+    assert odd.error is None and odd.html == _html(PAGES[0])
+
+
+def test_warc_gzipped_as_one_whole_file(tmp_path: Path) -> None:
+    plain = tmp_path / "crawl.warc"
+    expected = build_warc(plain, gz=False)
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+    pages = list(iter_pages([path]))
+    assert [p.id for p in pages] == [e["id"] for e in expected]
+    assert [p.html for p in pages] == [e["html"] for e in expected]
+    data = plain.read_bytes()
+    for page in pages:  # offsets are those of the decompressed WARC
+        assert page.source is not None
+        offset = int(page.source.rpartition("@")[2])
+        assert data[offset : offset + 9] == b"WARC/1.0\r"
+
+
+def _members(path: Path) -> dict[int, int]:
+    """The offset and length of every record (one gzip member each) of a .warc.gz, by warcio."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with path.open("rb") as fh:
+        archive = ArchiveIterator(fh)
+        return {archive.get_record_offset(): archive.get_record_length() for _ in archive}
+
+
+@pytest.mark.parametrize("where", ["payload", "header", "last"])
+def test_corrupt_gzip_member_costs_its_record_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str], where: str
+) -> None:
+    full = tmp_path / "full.warc.gz"
+    expected = build_warc(full, gz=True)
+    good = [int((p.source or "").rpartition("@")[2]) for p in iter_pages([full])]
+    hit = len(good) - 1 if where == "last" else 2
+    start, length = good[hit], _members(full)[good[hit]]
+    data = bytearray(full.read_bytes())
+    data[start if where == "header" else start + length // 2] ^= 0xFF
+    path = tmp_path / "damaged.warc.gz"
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([path]))
+    assert "Error -3" not in capfd.readouterr().err  # warcio printed nothing
+    assert len(pages) == len(good)
+    bad = pages.pop(hit)
+    kept = [i for i in range(len(good)) if i != hit]
+    assert [p.html for p in pages] == [expected[i]["html"] for i in kept]
+    assert [p.source for p in pages] == [f"{path}@{good[i]}" for i in kept]
+    assert bad.error and bad.source == f"{path}@{start}" and bad.html is None
+    assert "is corrupt" in bad.error and "does not decompress" in bad.error and "cut short" not in bad.error
+    if where == "last":
+        assert start + length == len(data) and "no WARC record starts after it" in bad.error
+    else:
+        assert f"reading goes on at the next record, offset {start + length}" in bad.error
+    if where == "payload":  # its headers were read: it keeps its id
+        assert bad.id == expected[hit]["id"] and bad.url == expected[hit]["url"]
+    assert any("corrupt" in r.getMessage() for r in caplog.records)
+
+
+def test_wrong_content_length_is_logged_not_printed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "crawl.warc"
+    expected = build_warc(plain, gz=False)
+    data = plain.read_bytes()
+    at = data.index(b"Content-Length: ") + len(b"Content-Length: ")  # the warcinfo record's, 3 bytes short
+    end = data.index(b"\r\n", at)
+    plain.write_bytes(data[:at] + str(int(data[at:end]) - 3).encode() + data[end:])
+    with caplog.at_level(logging.WARNING, logger="detector.io.readers"):
+        pages = list(iter_pages([plain]))
+    assert [p.id for p in pages] == [e["id"] for e in expected]
+    assert "WARNING" not in capfd.readouterr().err
+    assert any("not followed by a blank line" in r.getMessage() for r in caplog.records)
+
+
+def test_warc_record_over_max_bytes_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.warc.gz"
+    body = b"<html><body>" + b"<p>word</p>" * 2_000_000  # 22 MB, in 43 KB of gzip
+    _one_response(path, gzip.compress(body), [("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
+    pages, peak = _peak_bytes(lambda: list(iter_pages([path], max_bytes=500_000)))
+    assert peak < 5_000_000  # what one block of compressed bytes inflates to, not the payload
+    big, after = pages
+    assert big.html == body[:500_001] and big.url == "https://news.example/odd" and _too_large(big, 500_000)
+    assert after.html == _html(PAGES[1])
 
 
 # --------------------------------------------------------------------------------------------------- stdin
@@ -581,6 +908,14 @@ def test_stdin_with_files(monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, b"plain text")
     ids = [p.id for p in iter_pages([SEEDS[0], "-", SEEDS[1]])]
     assert ids == [str(SEEDS[0]), "-", str(SEEDS[1])]
+
+
+def test_stdin_max_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, gzip.compress(b"<html>" + b" " * 100_000))
+    (page,) = iter_pages(["-"], max_bytes=1000)
+    assert page.html == b"<html>" + b" " * 995
+    _stdin(monkeypatch, b'{"id": "a", "text": "' + b"w" * 5000 + b'"}\n{"id": "b", "text": "short"}\n')
+    assert [(p.id, p.text) for p in iter_pages(["-"], max_bytes=1000)] == [("a", None), ("b", "short")]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
@@ -706,7 +1041,7 @@ def test_parquet_round_trip_in_batches(tmp_path: Path) -> None:
     schema = parquet.schema_arrow
     assert schema.names == _flat_columns()
     types = {name: str(schema.field(name).type) for name in schema.names}
-    assert types["probability"] == types["n_words"] == "double"
+    assert types["probability"] == "double" and types["n_words"] == "int64"  # a whole number stays one
     assert types["sampled"] == "bool"
     assert {types[n] for n in ("id", "url", "status", "reasons", "lang", "signals")} == {"string"}
 

@@ -5,7 +5,8 @@ be decoded (a JSONL line that is not JSON, a truncated WARC record) still gives 
 ``error`` saying what went wrong; only problems with the *inputs themselves* (a path that does not exist,
 an unsupported file named on the command line, a missing optional dependency) raise.
 
-Supported inputs, chosen by file name (case-insensitive, each also gzipped with a trailing ``.gz``):
+Supported inputs, chosen by file name (case-insensitive, each also gzipped with a trailing ``.gz``; a
+gzipped file is recognised by its content too, whatever its name):
 
 ``.html`` ``.htm`` ``.xhtml``
     one page; ``html`` holds the raw bytes, the charset is left to the cleaner.
@@ -13,21 +14,31 @@ Supported inputs, chosen by file name (case-insensitive, each also gzipped with 
     one page per non-blank line; each line is a JSON object with ``id``, ``url`` and either ``html``
     (raw HTML) or ``text`` (plain text, one block per line); ``html`` wins when both are given. An
     optional ``content_type`` string is kept. Other keys are ignored. A missing ``id`` becomes
-    ``"<path>:<line>"``.
+    ``"<path>:<line>"``, and so does an ``id`` that is an object, array or boolean (with a WARNING); a
+    number becomes its JSON text. A ``url`` that is not a string is ignored (with a WARNING).
 ``.txt`` ``.md``
     one page; ``text`` is the file decoded as UTF-8 (undecodable bytes replaced). ``.md`` only when
     named explicitly: in a folder walk a ``README.md`` is documentation, not a page.
 ``.warc``
     one page per ``response`` record, and per ``resource`` record with an HTML content type (warcio,
-    ``pip install 'detector[warc]'``). ``.warc.gz`` is read member by member by warcio itself.
+    ``pip install 'detector[warc]'``). ``.warc.gz`` is read member by member by warcio itself; a corrupt
+    member costs its own record only (reading resumes at the next member that starts a record), and a
+    WARC gzipped as one whole file is read through gzip. A payload whose ``Content-Encoding`` cannot be
+    undone (``br`` without the ``brotli`` package, an unknown encoding, bytes that are not in the
+    encoding declared) is an error page saying so.
 folders
     walked in name order (depth first, so ``a/z.html`` comes before ``b.html``), picking the files
-    above; other files are skipped with a DEBUG log.
+    above; other files are skipped with a DEBUG log each and one WARNING per walk counting them; named
+    pipes, sockets and devices in a folder are skipped with a WARNING (they could block the run).
 ``-``
     standard input, sniffed: ``WARC/`` starts a WARC stream, ``{`` a JSONL stream, ``<`` one HTML page,
     anything else one text page; gzipped input is decompressed first.
 
-JSONL and WARC inputs are read record by record, so a file of any size streams in flat memory.
+JSONL and WARC inputs are read record by record, so a file of any size streams in flat memory. With
+``max_bytes``, one record is never read whole past that size either: a payload (an HTML or text file, a
+WARC record's decoded payload, a JSONL line) longer than ``max_bytes`` keeps only its first
+``max_bytes + 1`` bytes (characters for text), the rest is skipped unread, so that the pipeline, given the
+same ``max_bytes``, marks it ``too_large``.
 """
 
 from __future__ import annotations
@@ -35,16 +46,17 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import json
 import logging
 import os
 import stat
 import sys
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any, Literal, cast
 
-from detector.errors import InputError, missing_extra
+from detector.errors import InputError
+from detector.io.common import BIG_CHUNK, CHUNK, READ_ERRORS, UTF8_BOM, brief, read_capped
+from detector.io.jsonl import iter_jsonl
+from detector.io.warc import archive_iterator, iter_warc
 from detector.types import Page
 
 LOGGER = logging.getLogger(__name__)
@@ -68,13 +80,9 @@ _BASE_EXTENSIONS: dict[str, InputFormat] = {
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for base in _BASE_EXTENSIONS for ext in (base, base + ".gz"))
 _SUPPORTED_TEXT = ", ".join(SUPPORTED_EXTENSIONS)
 
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _GZIP_MAGIC = b"\x1f\x8b"
-_UTF8_BOM = codecs.BOM_UTF8
 _SNIFF_LIMIT = 1 << 20  # leading whitespace read at most while looking for the first character
-_CHUNK = 1 << 16
-_READ_ERRORS = (OSError, EOFError, zlib.error)  # gzip.BadGzipFile is an OSError
-_JSONL_HINT = 'each line must be one JSON object with "id", "url" and "html" (raw HTML) or "text" (plain text)'
+_SKIPPED_EXAMPLES = 3  # unsupported file names quoted in a folder walk's warning
 
 
 # --------------------------------------------------------------------------------------------------- formats
@@ -107,23 +115,16 @@ def sniff_format(path: str | os.PathLike[str]) -> InputFormat:
     return fmt
 
 
-def _archive_iterator() -> Callable[..., Any]:
-    """warcio's ArchiveIterator, imported on first use.
-
-    Raises:
-        ConfigError: warcio is not installed.
-    """
-    try:
-        from warcio.archiveiterator import ArchiveIterator
-    except ImportError as exc:
-        raise missing_extra("warcio", "warc") from exc
-    return ArchiveIterator
-
-
 # --------------------------------------------------------------------------------------------------- entry
 
 
-def iter_pages(inputs: Iterable[str | os.PathLike[str]], *, recursive: bool = True) -> Iterator[Page]:
+def iter_pages(
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    recursive: bool = True,
+    max_bytes: int | None = None,
+    skip: Collection[str] = (),
+) -> Iterator[Page]:
     """Stream one :class:`Page` per input record, input by input, in the order given.
 
     ``inputs`` are file paths, folders, or ``-`` for standard input (a single path is accepted too);
@@ -131,6 +132,14 @@ def iter_pages(inputs: Iterable[str | os.PathLike[str]], *, recursive: bool = Tr
     into subfolders only when ``recursive``. A ``Page`` read from a file has ``id`` and ``source`` set
     to the path as given (joined onto the folder for files found in a folder); JSONL and WARC records
     carry their own ids.
+
+    ``max_bytes`` (None: no limit) bounds the memory one record takes: a payload longer than that is
+    not read whole, its ``Page`` holds only the first ``max_bytes + 1`` bytes (characters for text), so
+    that a :class:`~detector.pipeline.Detector` with the same ``max_bytes`` gives it status
+    ``too_large``. Pass the Detector's ``max_bytes``.
+
+    ``skip`` holds files a folder walk passes over (compared by real path): a run's own output files, which
+    would otherwise be read back as input while they are written.
 
     The inputs are checked before anything is read, so a usage error comes out before the first page.
     Records that cannot be decoded never raise: they come out as a ``Page`` with ``error`` set (and a
@@ -141,15 +150,18 @@ def iter_pages(inputs: Iterable[str | os.PathLike[str]], *, recursive: bool = Tr
             given twice.
         ConfigError: a WARC input is given and warcio is not installed (raised while iterating when
             the WARC is only found inside a folder).
+        ValueError: ``max_bytes`` is negative.
     """
     if isinstance(inputs, str | os.PathLike):
         inputs = [inputs]
     names = [os.fspath(p) for p in inputs]
+    if max_bytes is not None and max_bytes < 0:
+        raise ValueError(f"max_bytes must be 0 or more (or None for no limit), not {max_bytes}")
     for name in names:
         _check_input(name)
     if names.count(STDIN) > 1:
         raise InputError(f"standard input ({STDIN}) can be read only once, it is given {names.count(STDIN)} times")
-    return _iter_inputs(names, recursive)
+    return _iter_inputs(names, recursive, max_bytes, frozenset(os.path.realpath(p) for p in skip))
 
 
 def _check_input(name: str) -> None:
@@ -170,33 +182,42 @@ def _check_input(name: str) -> None:
             return  # a pipe such as /dev/fd/63: sniffed by content, like standard input
         sniff_format(name)  # raises InputError
     if fmt == "warc":
-        _archive_iterator()
+        archive_iterator()
 
 
-def _iter_inputs(names: list[str], recursive: bool) -> Iterator[Page]:
+def _iter_inputs(names: list[str], recursive: bool, max_bytes: int | None, skip: frozenset[str]) -> Iterator[Page]:
     for name in names:
         if name == STDIN:
-            yield from _iter_stream(sys.stdin.buffer, STDIN)
+            yield from _iter_stream(sys.stdin.buffer, STDIN, max_bytes)
         elif os.path.isdir(name):
             for path, fmt in _walk(name, recursive):
-                yield from _read_file(path, fmt)
+                if skip and os.path.realpath(path) in skip:
+                    LOGGER.info("skipping %s: it is an output of this run", path)
+                    continue
+                yield from _read_file(path, fmt, max_bytes)
         else:
             named = _format_of(name)
             if named is None:
-                yield from _read_pipe(name)
+                yield from _read_pipe(name, max_bytes)
             else:
-                yield from _read_file(name, named)
+                yield from _read_file(name, named, max_bytes)
 
 
 def _walk(root: str, recursive: bool) -> Iterator[tuple[str, InputFormat]]:
     """Supported files under ``root``, depth first in name order; symlinked folders are visited once.
 
+    Files with another extension are skipped (one WARNING at the end counts them), and so are named
+    pipes, sockets and devices whatever their name (a WARNING each): reading one could wait forever.
+
     Raises:
         InputError: ``root`` itself cannot be listed.
     """
     seen: set[str] = set()
+    unsupported: list[str] = []
+    found = 0
 
     def visit(folder: str, top: bool) -> Iterator[tuple[str, InputFormat]]:
+        nonlocal found
         real = os.path.realpath(folder)
         if real in seen:
             LOGGER.debug("skipping %s: folder already visited (symlink loop)", folder)
@@ -223,60 +244,86 @@ def _walk(root: str, recursive: bool) -> Iterator[tuple[str, InputFormat]]:
                     LOGGER.debug("skipping folder %s: not recursive", path)
                 continue
             fmt = _format_of(entry.name)
-            if fmt is not None and entry.name.lower().endswith((".md", ".md.gz")):
-                LOGGER.debug("skipping %s: Markdown files are read only when named explicitly", path)
-            elif fmt is None:
+            if fmt is None:
                 LOGGER.debug("skipping %s: not a supported input (%s)", path, _SUPPORTED_TEXT)
+                unsupported.append(os.path.relpath(path, root))
+            elif entry.name.lower().endswith((".md", ".md.gz")):
+                LOGGER.debug("skipping %s: Markdown files are read only when named explicitly", path)
+            elif not _is_regular(entry):
+                LOGGER.warning(
+                    "skipping %s: not a regular file (a named pipe, socket or device), which could block "
+                    "the run; name it on the command line to read it",
+                    path,
+                )
             else:
+                found += 1
                 yield path, fmt
 
     yield from visit(root, True)
+    if unsupported:
+        examples = ", ".join(unsupported[:_SKIPPED_EXAMPLES]) + (
+            ", ..." if len(unsupported) > _SKIPPED_EXAMPLES else ""
+        )
+        LOGGER.warning(
+            "%s: %s%d file(s) skipped for an unsupported extension (%s); supported are %s",
+            root,
+            "" if found else "no input read, ",
+            len(unsupported),
+            examples,
+            _SUPPORTED_TEXT,
+        )
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    """Whether a folder entry is a regular file (through symlinks); True when it cannot be told (a broken
+    link, a file just deleted): reading it then gives its own error page."""
+    try:
+        return stat.S_ISREG(entry.stat().st_mode)
+    except OSError:
+        return True
 
 
 # --------------------------------------------------------------------------------------------------- files
-
-
-def _open_binary(path: str) -> IO[bytes]:
-    """Open a file for reading bytes, through gzip when its name ends in ``.gz``."""
-    if path.lower().endswith(".gz"):
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return _open_raw(path)
 
 
 def _open_raw(path: str) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _read_file(path: str, fmt: InputFormat) -> Iterator[Page]:
+def _gunzipped(raw: IO[bytes], name: str) -> IO[bytes]:
+    """``raw`` read through gzip when the name ends in ``.gz`` or the content starts with the gzip magic,
+    else ``raw`` itself. Closing the result leaves ``raw`` open."""
+    peek = getattr(raw, "peek", None)
+    head = peek(len(_GZIP_MAGIC))[: len(_GZIP_MAGIC)] if peek is not None else b""
+    if name.lower().endswith(".gz") or head == _GZIP_MAGIC:
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+    return raw
+
+
+def _read_file(path: str, fmt: InputFormat, max_bytes: int | None) -> Iterator[Page]:
     """The pages of one file of a known format; an unreadable file gives one error page."""
-    if fmt == "jsonl":
+    try:
+        raw = _open_raw(path)
+    except OSError as exc:
+        yield _unreadable(path, exc)
+        return
+    with raw:
+        if fmt == "warc":  # warcio detects and reads gzip members itself, so the file is given raw
+            yield from iter_warc(raw, path, max_bytes)
+            return
         try:
-            fh = _open_binary(path)
-        except OSError as exc:
+            fh = _gunzipped(raw, path)
+            page = None if fmt == "jsonl" else _read_single(fh, path, fmt, max_bytes)
+        except READ_ERRORS as exc:
             yield _unreadable(path, exc)
             return
-        with fh:
-            yield from _iter_jsonl(fh, path)
-    elif fmt == "warc":
-        try:
-            # warcio detects and reads gzip members itself, so the file is opened raw
-            fh = _open_raw(path)
-        except OSError as exc:
-            yield _unreadable(path, exc)
-            return
-        with fh:
-            yield from _iter_warc(fh, path)
-    else:
-        try:
-            with _open_binary(path) as fh:
-                data = fh.read()
-        except _READ_ERRORS as exc:
-            yield _unreadable(path, exc)
-            return
-        yield _single_page(path, data, fmt)
+        if page is None:
+            yield from iter_jsonl(fh, path, max_bytes)
+        else:
+            yield page
 
 
-def _read_pipe(path: str) -> Iterator[Page]:
+def _read_pipe(path: str, max_bytes: int | None) -> Iterator[Page]:
     """A named pipe or character device given without a known extension: sniffed by content."""
     try:
         fh = _open_raw(path)
@@ -284,263 +331,40 @@ def _read_pipe(path: str) -> Iterator[Page]:
         yield _unreadable(path, exc)
         return
     with fh:
-        yield from _iter_stream(fh, path)
-
-
-#: Characters of a reader library's error message kept in a page's reason: warcio quotes the whole first line
-#: of what it could not parse, which for binary data is hundreds of bytes of mojibake.
-_MESSAGE_CHARS = 200
-
-
-def _brief(exc: BaseException) -> str:
-    """``Type: message``, the message cut to ``_MESSAGE_CHARS`` characters."""
-    text = str(exc)
-    if len(text) > _MESSAGE_CHARS:
-        text = f"{text[:_MESSAGE_CHARS]}... ({len(text) - _MESSAGE_CHARS} more characters)"
-    return f"{type(exc).__name__}: {text}"
+        yield from _iter_stream(fh, path, max_bytes)
 
 
 def _unreadable(path: str, exc: BaseException) -> Page:
-    LOGGER.warning("cannot read %s: %s", path, _brief(exc))
+    LOGGER.warning("cannot read %s: %s", path, brief(exc))
     return Page(
         id=path,
         source=path,
-        error=f"{path}: cannot be read ({_brief(exc)}); check that the file is complete "
+        error=f"{path}: cannot be read ({brief(exc)}); check that the file is complete "
         "and, if its name ends in .gz, that it is gzipped",
     )
 
 
-def _single_page(name: str, data: bytes, fmt: InputFormat) -> Page:
+def _read_text(stream: IO[bytes], max_bytes: int | None) -> str:
+    """A stream decoded as UTF-8 (a BOM dropped, undecodable bytes replaced); only its first
+    ``max_bytes + 1`` characters when it is longer (the rest left unread)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    if max_bytes is None:
+        return cast(str, decoder.decode(stream.read(), final=True))
+    parts: list[str] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = stream.read(BIG_CHUNK)
+        parts.append(decoder.decode(chunk, final=not chunk))
+        size += len(parts[-1])
+        if not chunk:
+            break
+    return "".join(parts)[: max_bytes + 1]
+
+
+def _read_single(stream: IO[bytes], name: str, fmt: InputFormat, max_bytes: int | None) -> Page:
     if fmt == "html":
-        return Page(id=name, html=data, source=name)
-    return Page(id=name, text=_decode_text(data), source=name)
-
-
-def _decode_text(data: bytes) -> str:
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
-    return data.decode("utf-8", errors="replace")
-
-
-# --------------------------------------------------------------------------------------------------- JSONL
-
-
-def _iter_jsonl(fh: IO[bytes], name: str) -> Iterator[Page]:
-    """One page per non-blank line; a read failure (truncated gzip) gives one error page and stops."""
-    lineno = 0
-    try:
-        for lineno, raw in enumerate(fh, 1):
-            if lineno == 1 and raw.startswith(_UTF8_BOM):
-                raw = raw[len(_UTF8_BOM) :]
-            if raw.strip():
-                yield _jsonl_page(raw, name, lineno)
-    except _READ_ERRORS as exc:
-        where = f"{name}:{lineno + 1}"
-        LOGGER.warning("%s: stopped reading after line %d: %s", name, lineno, _brief(exc))
-        yield Page(
-            id=where,
-            source=where,
-            error=f"{name}: cannot read past line {lineno} ({_brief(exc)}); "
-            "the file is truncated or corrupt, the lines after it were not read",
-        )
-
-
-def _jsonl_page(raw: bytes, name: str, lineno: int) -> Page:
-    """The page of one JSONL line, or an error page saying what is wrong with the line."""
-    where = f"{name}:{lineno}"
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        LOGGER.debug("%s: line is not valid UTF-8, undecodable bytes replaced", where)
-        line = raw.decode("utf-8", errors="replace")
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return Page(
-            id=where,
-            source=where,
-            error=f"{name} line {lineno}: not valid JSON ({exc.msg} at column {exc.colno}); {_JSONL_HINT}",
-        )
-    if not isinstance(obj, dict):
-        return Page(
-            id=where,
-            source=where,
-            error=f"{name} line {lineno}: a JSON {type(obj).__name__}, not an object; {_JSONL_HINT}",
-        )
-    rid = obj.get("id")
-    page_id = where if rid is None or rid == "" else str(rid)
-    url = obj.get("url")
-    url = None if url is None or url == "" else str(url)
-    ctype = obj.get("content_type")
-    ctype = ctype if isinstance(ctype, str) and ctype else None
-    html, text = obj.get("html"), obj.get("text")
-    for key, value in (("html", html), ("text", text)):
-        if value is not None and not isinstance(value, str):
-            return Page(
-                id=page_id,
-                url=url,
-                source=where,
-                error=f'{name} line {lineno}: "{key}" must be a string, not a JSON {type(value).__name__}',
-            )
-    if html is None and text is None:
-        keys = ", ".join(sorted(map(str, obj))[:10]) or "none"
-        return Page(
-            id=page_id,
-            url=url,
-            source=where,
-            error=f'{name} line {lineno}: the record has neither "html" nor "text" (its keys: {keys}); '
-            'give the page as "html" (raw HTML) or "text" (plain text, one block per line)',
-        )
-    if html is not None:
-        return Page(id=page_id, url=url, html=html, source=where, content_type=ctype)
-    return Page(id=page_id, url=url, text=text, source=where, content_type=ctype)
-
-
-# --------------------------------------------------------------------------------------------------- WARC
-
-
-def _after_unreadable(offset: int) -> str:
-    """What an unreadable WARC record at ``offset`` means for the file."""
-    if offset == 0:
-        return "the file does not start with a WARC record: is it a WARC file?"
-    return "the file is truncated or corrupt, the records after it were not read"
-
-
-def _mime(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _iter_warc(fh: IO[bytes], name: str) -> Iterator[Page]:
-    """One page per response record (and per HTML resource record) of a WARC stream.
-
-    A record that cannot be read (truncated, corrupt) gives one error page, then the rest of the file is
-    skipped with a WARNING: past a framing error the record boundaries cannot be trusted.
-
-    Raises:
-        ConfigError: warcio is not installed.
-    """
-    archive = _archive_iterator()(fh)
-    records = iter(archive)
-    next_offset = 0  # where the next record starts, as far as known
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            left = _unparsed_bytes(fh, next_offset)
-            if left:
-                where = f"{name}@{next_offset}"
-                LOGGER.warning("%s: %d bytes after offset %d are not a complete WARC record", name, left, next_offset)
-                yield Page(
-                    id=where,
-                    source=where,
-                    error=f"{name}: the last {left} bytes (from offset {next_offset}) are not a complete "
-                    "WARC record; the file was cut short",
-                )
-            return
-        except Exception as exc:  # warcio raises many kinds on corrupt input
-            where = f"{name}@{next_offset}"
-            LOGGER.warning(
-                "%s: unreadable WARC data after offset %d, rest of the file skipped: %s", name, next_offset, _brief(exc)
-            )
-            yield Page(
-                id=where,
-                source=where,
-                error=f"{name}: unreadable WARC data at offset {next_offset} ({_brief(exc)}); "
-                + _after_unreadable(next_offset),
-            )
-            return
-        # warcio keeps the start of the record just parsed in ``offset``
-        start = getattr(archive, "offset", next_offset)
-        where = f"{name}@{start}"
-        rid = record.rec_headers.get_header("WARC-Record-ID")
-        url = record.rec_headers.get_header("WARC-Target-URI")
-        page: Page | None = None
-        decode_error: Exception | None = None
-        try:
-            if record.format != "warc":  # warcio falls back to ARC on anything else
-                raise ValueError("not a WARC record: the data does not start with WARC/")
-            if record.rec_headers.get_header("Content-Length") is None:
-                raise ValueError("the record has no Content-Length header (its headers are cut short?)")
-            try:
-                page = _warc_page(record, rid or where, url, where)
-            except Exception as exc:  # a bad Content-Encoding; the file is fine if the block reads to its end
-                decode_error = exc
-            missing = _drain(record.raw_stream)
-            length = archive.get_record_length()  # reads to the end of the record
-            # ``offset`` is now where the next record starts, blank lines between records included
-            next_offset = getattr(archive, "offset", start + length)
-        except Exception as exc:
-            LOGGER.warning(
-                "%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, _brief(exc)
-            )
-            yield Page(
-                id=rid or where,
-                url=url,
-                source=where,
-                error=f"{name}: the WARC record at offset {start} cannot be read ({_brief(exc)}); "
-                + _after_unreadable(start),
-            )
-            return
-        if missing:
-            LOGGER.warning("%s: WARC record %s is truncated, rest of the file skipped", name, rid or where)
-            yield Page(
-                id=rid or where,
-                url=url,
-                source=where,
-                error=f"{name}: the WARC record at offset {start} is truncated ({missing} bytes missing); "
-                "the file was cut short",
-            )
-            return
-        if decode_error is not None:
-            LOGGER.warning("%s: the payload of WARC record %s cannot be decoded: %s", name, rid, decode_error)
-            yield Page(
-                id=rid or where,
-                url=url,
-                source=where,
-                error=f"{name}: the HTTP payload of the WARC record at offset {start} cannot be decoded "
-                f"({type(decode_error).__name__}: {decode_error}); its Content-Encoding does not match "
-                "the bytes stored",
-            )
-        elif page is not None:
-            yield page
-
-
-def _warc_page(record: Any, rid: str, url: str | None, source: str) -> Page | None:
-    """The page of one WARC record, or None for a record that is not a page (request, metadata...)."""
-    rec_type = record.rec_type
-    if rec_type == "response":
-        if record.http_headers is not None:
-            ctype = record.http_headers.get_header("Content-Type")
-        else:  # a non-HTTP response (dns:, ftp:): its own block type tells what it is
-            ctype = record.rec_headers.get_header("Content-Type")
-    elif rec_type == "resource":
-        ctype = record.rec_headers.get_header("Content-Type")
-        if _mime(ctype) not in _HTML_TYPES:
-            LOGGER.debug("skipping WARC resource record %s: content type %s is not HTML", rid, ctype)
-            return None
-    else:
-        return None
-    payload = record.content_stream().read()
-    return Page(id=rid, url=url, html=payload, source=source, content_type=ctype)
-
-
-def _unparsed_bytes(fh: IO[bytes], offset: int) -> int:
-    """How many bytes of a WARC stream warcio consumed (or left) past ``offset``, the end of the last
-    complete record; more than zero when the stream ends inside a record that warcio gave up on quietly."""
-    try:
-        end = fh.tell()
-        more = fh.read(1)
-    except (OSError, ValueError):
-        return 0
-    return max(0, end - offset) + len(more)
-
-
-def _drain(stream: Any) -> int:
-    """Read what is left of a record's block; return how many declared bytes never came (truncation)."""
-    while stream.read(_CHUNK):
-        pass
-    left = getattr(stream, "limit", 0)
-    return left if isinstance(left, int) and left > 0 else 0
+        return Page(id=name, html=read_capped(stream, max_bytes), source=name)
+    return Page(id=name, text=_read_text(stream, max_bytes), source=name)
 
 
 # --------------------------------------------------------------------------------------------------- streams
@@ -581,18 +405,18 @@ def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     read = getattr(stream, "read1", stream.read)
     head = b""
     while len(head) < _SNIFF_LIMIT:
-        more = read(_CHUNK)
+        more = read(CHUNK)
         if not more:
             break
         head += more
-        if len(head.lstrip(b" \t\r\n\f\v" + _UTF8_BOM)) >= len(b"WARC/"):
+        if len(head.lstrip(b" \t\r\n\f\v" + UTF8_BOM)) >= len(b"WARC/"):
             break
-    return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=_CHUNK)
+    return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=CHUNK)
 
 
 def _sniff_bytes(head: bytes) -> InputFormat:
     """The format of a stream from its first bytes."""
-    start = head[len(_UTF8_BOM) :] if head.startswith(_UTF8_BOM) else head
+    start = head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
     start = start.lstrip()
     if start.startswith(b"WARC/"):
         return "warc"
@@ -603,7 +427,7 @@ def _sniff_bytes(head: bytes) -> InputFormat:
     return "text"
 
 
-def _iter_stream(stream: IO[bytes], name: str) -> Iterator[Page]:
+def _iter_stream(stream: IO[bytes], name: str, max_bytes: int | None = None) -> Iterator[Page]:
     """Pages of a stream whose format is told by its content (standard input, pipes)."""
     try:
         head, stream = _peek(stream)
@@ -612,13 +436,13 @@ def _iter_stream(stream: IO[bytes], name: str) -> Iterator[Page]:
         fmt = _sniff_bytes(head)
         LOGGER.debug("%s: read as %s", name, fmt)
         if fmt == "jsonl":
-            yield from _iter_jsonl(stream, name)
+            yield from iter_jsonl(stream, name, max_bytes)
             return
         if fmt == "warc":
-            yield from _iter_warc(stream, name)
+            yield from iter_warc(stream, name, max_bytes)
             return
-        data = stream.read()
-    except _READ_ERRORS as exc:
+        page = _read_single(stream, name, fmt, max_bytes)
+    except READ_ERRORS as exc:
         yield _unreadable(name, exc)
         return
-    yield _single_page(name, data, fmt)
+    yield page
