@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lxml import etree
 
 from detector.clean import clean_text, clean_tree
+from detector.decoding import BINARY_HEAD, UTF16, binary_content, bom_codec, declared_codec, decode_html
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
 from detector.model import TEXT_FEATURE, PageModel, default_model_dir
 from detector.signals import REGISTRY
@@ -74,14 +76,24 @@ def clean_page(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, st
     """The cleaned page, or ``(status, reason)`` when it cannot be cleaned (empty, not HTML, too large)."""
     if page.error:
         return "error", page.error
+    if page.truncated:  # a reader stopped at its max_bytes: the page's true size is not known
+        held = len(page.html if page.html is not None else page.text or "")
+        return "too_large", f"page of more than {max(held - 1, 0):,} bytes (max_bytes): not read further"
     if page.html is not None:
+        if not isinstance(page.html, str | bytes):
+            return "error", f"the page's html is {type(page.html).__name__}, not str or bytes"
         return _clean_html(page, config)
     if page.text is not None:
+        if not isinstance(page.text, str):
+            return "error", f"the page's text is {type(page.text).__name__}, not str"
         if len(page.text) > config.max_bytes:
             return (
                 "too_large",
                 f"text of {len(page.text):,} characters exceeds max_bytes={config.max_bytes:,}",
             )
+        binary = binary_content(page.text[:BINARY_HEAD])
+        if binary:
+            return "not_html", binary
         return _enough_text(clean_text(page.text, url=page.url), config)
     return "empty", "the record has neither html nor text"
 
@@ -95,8 +107,18 @@ def _enough_text(doc: Cleaned, config: DetectorConfig) -> Cleaned | tuple[Status
     return doc
 
 
+#: libxml2 stops parsing (a fatal "Excessive depth in document" error) at an element 256 deep and drops the
+#: rest of the page: a tree that deep was most probably cut there.
+_MAX_DEPTH = 256
+_TOO_DEEP = etree.XPath("boolean(" + "/*" * _MAX_DEPTH + ")")
+_TOO_DEEP_REASON = (
+    f"the document is nested too deeply: the HTML parser (libxml2) stops reading it at an element "
+    f"{_MAX_DEPTH} levels deep"
+)
+
+
 def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, str]:
-    from trafilatura.utils import load_html
+    from trafilatura.utils import fromstring_bytes, load_html
 
     html = page.html
     assert html is not None
@@ -108,17 +130,33 @@ def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, s
     ctype = (page.content_type or "").split(";")[0].strip().lower()
     if ctype and not ctype.startswith(_HTML_CONTENT_TYPES):
         return "not_html", f"content type {ctype!r} is not HTML"
-    # Sniffed from the head only: a str page is not encoded whole for it.
-    head = html[:4096] if isinstance(html, bytes) else html[:4096].encode("utf-8", "surrogatepass")
-    if b"\x00" in head[:2048] or not _looks_like_html(head):
-        if ctype == "text/plain" or (not ctype and b"\x00" not in head[:2048] and b"<" not in head[:512]):
-            text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+    if isinstance(html, bytes):
+        codec = declared_codec(html, page.content_type)
+        # The bytes themselves, before a charset guess makes text of them (UTF-16's NULs are its text's).
+        binary = None if codec in UTF16 else binary_content(html[:BINARY_HEAD].decode("latin-1"))
+        if binary:
+            return "not_html", binary
+        text = decode_html(html, codec)
+    else:
+        text = html
+    binary = binary_content(text[:BINARY_HEAD])
+    if binary:
+        return "not_html", binary
+    head = text[:4096].encode("utf-8", "surrogatepass")  # sniffed from the head only, not encoded whole
+    if not _looks_like_html(head):
+        if ctype == "text/plain" or (not ctype and b"<" not in head[:512]):
             return _enough_text(clean_text(text, url=page.url), config)
         return "not_html", "the content does not look like HTML (no HTML tags in the first 4 KB)"
-    tree = load_html(html)
+    tree = load_html(text)
     if tree is None:
+        # trafilatura refuses a tree of fewer than two elements: one the parser gave up on is an error
+        parsed = fromstring_bytes(text)
+        if parsed is not None and _TOO_DEEP(parsed):
+            return "error", _TOO_DEEP_REASON
         return "not_html", "the content could not be parsed as HTML"
-    return _enough_text(clean_tree(tree, url=page.url, fast=config.fast, raw_hint=html), config)
+    if _TOO_DEEP(tree):
+        return "error", _TOO_DEEP_REASON
+    return _enough_text(clean_tree(tree, url=page.url, fast=config.fast, raw_hint=text), config)
 
 
 class Detector:
@@ -161,15 +199,31 @@ class Detector:
         """Score one page: raw HTML (str or bytes, any charset), plain text, or a :class:`Page`.
 
         ``format`` is ``"html"`` or ``"text"``; by default a str or bytes is HTML when it has HTML tags
-        near its start, otherwise text.
+        near its start, otherwise text (bytes that are binary, an image or a PDF, stay bytes and get
+        status ``not_html``).
+
+        Any page gives a verdict; an argument of the wrong kind is a programming error and raises
+        (:meth:`score_many`, which reads streams, gives such an item an ``error`` verdict instead).
+
+        Raises:
+            TypeError: ``content`` is not a str, bytes or :class:`Page` (``None``, a number).
+            ValueError: ``format`` is neither ``"html"``, ``"text"`` nor None.
         """
+        if not isinstance(content, str | bytes | Page):
+            raise TypeError(f"score() takes {_ACCEPTED}, not {type(content).__name__}")
         page = content if isinstance(content, Page) else _to_page(content, url=url, id=id, format=format)
         return self._score_batch([page])[0][0]
 
     def score_many(
         self, pages: Iterable[Page | str | bytes | dict[str, Any]], batch_size: int = 32
     ) -> Iterator[Verdict]:
-        """Score a stream of pages lazily, one verdict per page, in input order."""
+        """Score a stream of pages lazily, one verdict per page, in input order.
+
+        Never raises on an item: one of another type (``None``, a number) gets an ``error`` verdict that
+        says which item it was, as does a page whose ``html`` or ``text`` is of another type, and the
+        stream goes on. A dict's ``id`` defaults (when missing or None) to the item's position counted
+        from 0; its ``text`` may be bytes, read as UTF-8 (or UTF-16 with a BOM; invalid bytes replaced).
+        """
         for verdict, _ in self.score_many_with_docs(pages, batch_size):
             yield verdict
 
@@ -262,28 +316,52 @@ class Detector:
         return Reason(signal=signal.tag, weight=weight, text=text, evidence=result.evidence[:3] if result else ())
 
 
+_ACCEPTED = "a str (HTML or plain text), bytes (HTML in any charset, or UTF-8 text) or a Page"
+
+
+def _sniffs_as_html(content: str | bytes) -> bool:
+    if isinstance(content, str):
+        return _looks_like_html(content[:4096].encode("utf-8", "replace"))
+    codec = bom_codec(content)
+    if codec is not None and codec in UTF16:  # a UTF-16 page is sniffed as its text
+        return _looks_like_html(content[:8192].decode(codec, "replace").encode())
+    # binary bytes stay bytes too, for the pipeline to say what they are (their magic number)
+    return _looks_like_html(content) or binary_content(content[:BINARY_HEAD].decode("latin-1")) is not None
+
+
 def _to_page(content: str | bytes, *, url: str | None, id: str | None, format: str | None) -> Page:
     if format not in (None, "html", "text"):
         raise ValueError(f"format must be 'html' or 'text', not {format!r}")
     if format is None:
-        raw = content.encode("utf-8", "replace")[:4096] if isinstance(content, str) else content[:4096]
-        format = "html" if _looks_like_html(raw) else "text"
+        format = "html" if _sniffs_as_html(content) else "text"
     pid = id if id is not None else (url or "-")
     if format == "html":
         return Page(id=pid, url=url, html=content)
-    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-    return Page(id=pid, url=url, text=text)
+    return Page(id=pid, url=url, text=_text_of(content) if isinstance(content, bytes) else content)
 
 
-def _coerce(item: Page | str | bytes | dict[str, Any], index: int) -> Page:
+def _text_of(data: bytes) -> str:
+    """Plain text given as bytes: UTF-8 (or UTF-16 with a BOM), invalid bytes replaced."""
+    return decode_html(data, bom_codec(data) or "utf-8")
+
+
+def _coerce(item: object, index: int) -> Page:
+    """A stream item as a Page; an item that cannot be one becomes a Page with an ``error``."""
     if isinstance(item, Page):
         return item
+    if isinstance(item, str | bytes):
+        return _to_page(item, url=None, id=str(index), format=None)
     if isinstance(item, dict):
+        text, url, ctype = item.get("text"), item.get("url"), item.get("content_type")
         return Page(
-            id=str(item.get("id", index)),
-            url=item.get("url"),
-            html=item.get("html"),
-            text=item.get("text"),
-            content_type=item.get("content_type"),
+            id=str(index) if item.get("id") is None else str(item["id"]),
+            url=None if url is None else str(url),
+            html=item.get("html"),  # of another type: an error verdict from clean_page
+            text=_text_of(text) if isinstance(text, bytes) else text,
+            content_type=ctype if isinstance(ctype, str) else None,
         )
-    return _to_page(item, url=None, id=str(index), format=None)
+    return Page(
+        id=str(index),
+        error=f"item {index} of the stream (counting from 0) is {type(item).__name__}: score_many takes "
+        f"{_ACCEPTED}, or a dict with id, url and html or text",
+    )

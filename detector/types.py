@@ -32,6 +32,8 @@ class Page:
     source: str | None = None  # where the record was read from (file path, WARC file and offset)
     content_type: str | None = None  # the HTTP Content-Type where the input carries one (WARC)
     error: str | None = None
+    #: ``html`` or ``text`` holds only the start of a longer payload: a reader stopped at its ``max_bytes``
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

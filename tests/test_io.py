@@ -287,8 +287,8 @@ def test_max_bytes_files_are_not_read_whole(tmp_path: Path) -> None:
     assert peak < 1_000_000
     big, ok = pages
     assert isinstance(big.html, bytes) and len(big.html) == 100_001 and big.html.startswith(b"<html><body>")
-    assert _too_large(big, 100_000)
-    assert ok.html == html and not _too_large(ok, 100_000)
+    assert _too_large(big, 100_000) and big.truncated
+    assert ok.html == html and not _too_large(ok, 100_000) and not ok.truncated
     # exactly max_bytes is not too large
     (same,) = iter_pages([small], max_bytes=len(html))
     assert same.html == html
@@ -574,7 +574,7 @@ def test_jsonl_line_over_max_bytes_is_not_read_whole(tmp_path: Path) -> None:
     assert small.id == "small" and small.text == "x"
     assert big.id == "big" and big.url == "https://news.example/big" and big.source == f"{path}:2"
     assert isinstance(big.html, bytes) and len(big.html) == 1001 and big.error is None
-    assert _too_large(big, 1000)
+    assert _too_large(big, 1000) and big.truncated
     assert after.id == f"{path}:4" and after.html == "<p>y</p>"  # line numbers still right
     assert cut.id == f"{path}:5" and cut.url == "u" and _too_large(cut, 1000)
     # a line of exactly max_bytes is read as usual
@@ -840,6 +840,7 @@ def test_warc_record_over_max_bytes_is_not_read_whole(tmp_path: Path) -> None:
     assert peak < 5_000_000  # what one block of compressed bytes inflates to, not the payload
     big, after = pages
     assert big.html == body[:500_001] and big.url == "https://news.example/odd" and _too_large(big, 500_000)
+    assert big.truncated and not after.truncated
     assert after.html == _html(PAGES[1])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -186,3 +187,137 @@ def test_the_shipped_models_version_names_its_parameters(tmp_path: Path) -> None
     assert again.fingerprint() == model.fingerprint()
     again.calib_slope += 1e-9
     assert again.fingerprint() != model.fingerprint()
+
+
+# --------------------------------------------------------------------------------------------------- charsets
+
+_META_CHARSET = re.compile(rb"<meta[^>]*charset[^>]*>", re.IGNORECASE)
+_RUSSIAN = (
+    "Лукаш Подольски стал третьим по количеству матчей за сборную Германии, и болельщики в Кёльне "
+    "встретили его аплодисментами после финального свистка."
+)
+
+
+def _russian_page(head: str = "") -> str:
+    # 6 KB of ASCII markup before and after the text: charset_normalizer, which trafilatura asks, reads only a
+    # page's first and last 5 KB, so it cannot guess the charset of this page
+    css = "<style>" + ".nav a { color: #333; } " * 250 + "</style>"
+    footer = "<footer>" + '<a href="/x">Link</a> ' * 300 + "</footer>"
+    paragraphs = "".join(f"<p>{_RUSSIAN} {i}</p>" for i in range(12))
+    body = f"<body><article>{paragraphs}</article>{footer}</body>"
+    return f"<html><head>{head}{css}<title>Новости</title></head>{body}</html>"
+
+
+def test_the_http_charset_decodes_a_page_without_a_meta_charset(detector: Detector) -> None:
+    # a real French page (accents, ’ « ») re-encoded to windows-1252, its <meta> charset removed, the charset
+    # only in the HTTP header as a WARC record gives it; browsers read iso-8859-1 as windows-1252
+    src = page_bytes("te_regards").decode("utf-8").encode("cp1252", "ignore").decode("cp1252")
+    assert "’" in src  # 0x92 in windows-1252: a control character to a Latin-1 decoder
+    body = _META_CHARSET.sub(b"", src.encode("cp1252"))
+    ref = detector.clean(Page(id="ref", html=src))
+    assert not isinstance(ref, tuple)
+    for label in ("iso-8859-1", "windows-1252", '"latin1"'):
+        doc = detector.clean(Page(id="h", html=body, content_type=f"text/html; charset={label}"))
+        assert not isinstance(doc, tuple) and doc.text == ref.text, label
+    cyrillic = detector.clean(
+        Page(id="ru", html=_russian_page().encode("cp1251"), content_type="text/html; charset=windows-1251")
+    )
+    assert not isinstance(cyrillic, tuple) and _RUSSIAN in cyrillic.text
+
+
+def test_a_meta_charset_after_kilobytes_of_script_is_read(detector: Detector) -> None:
+    # the prescan steps over script contents (a "<meta" in a script's string is none) and comments
+    script = "<script>var s = '<meta charset=\"utf-8\">'; /*" + "x" * 9000 + "*/</script>"
+    comment = '<!-- <meta charset="koi8-r"> -->'
+    for meta in (
+        '<meta charset="windows-1251">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=cp1251">',
+    ):
+        doc = detector.clean(Page(id="ru", html=_russian_page(script + comment + meta).encode("cp1251")))
+        assert not isinstance(doc, tuple) and _RUSSIAN in doc.text, meta
+    # the HTTP charset comes before the <meta> (WHATWG order), a BOM before both
+    page = _russian_page('<meta charset="iso-8859-5">')
+    doc = detector.clean(Page(id="h", html=page.encode("cp1251"), content_type="text/html; charset=windows-1251"))
+    assert not isinstance(doc, tuple) and _RUSSIAN in doc.text
+    for codec in ("utf-8-sig", "utf-16"):  # Python writes a BOM for both
+        v = detector.score(page.encode(codec))
+        doc = detector.clean(Page(id="bom", html=page.encode(codec), content_type="text/html; charset=iso-8859-1"))
+        assert v.status == "ok" and not isinstance(doc, tuple) and _RUSSIAN in doc.text, codec
+
+
+# --------------------------------------------------------------------------------------------------- binary
+
+_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00\x1f\xf3\xffa"
+_PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n4 0 obj\n<< /Length 900 >>\nstream\nBT /F1 12 Tf "
+    + b" ".join(b"(Quarterly report line %d with several words of text) Tj T*" % i for i in range(40))
+    + b" ET\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def test_binary_content_is_not_html_whatever_path_it_comes_by(detector: Detector) -> None:
+    png = _PNG + bytes(range(256)) * 8
+    controls = bytes(range(1, 9)) * 300 + b" some words " * 50  # no NUL, no magic number
+    for data, what in ((png, "PNG"), (_PDF, "PDF"), (controls, "control")):
+        pages = (
+            data,  # score(bytes): the format sniffed
+            Page(id="f", html=data),  # a .html file holding it
+            Page(id="w", html=data, content_type="text/html; charset=utf-8"),  # a WARC record that says HTML
+            Page(id="s", text=data.decode("utf-8", "replace")),  # standard input, decoded as text
+        )
+        for page in pages:
+            v = detector.score(page)
+            assert v.status == "not_html" and what in v.reason, (what, page, v)
+
+
+def test_text_in_any_language_or_charset_is_not_binary(detector: Detector) -> None:
+    # a Russian page decoded in the wrong charset is all U+FFFD, but has no control characters: text
+    garbled = _russian_page().encode("cp1251").decode("utf-8", "replace")
+    assert garbled.count("\ufffd") > 1000
+    assert detector.score(Page(id="g", html=garbled)).status == "ok"
+    texts = [seed_text(p) for p in ("000", "001", "002", "004")]
+    texts += [page_bytes(name).decode("utf-8") for name in ("te_nhk", "te_regards", "aeb_042b")]
+    for text in texts:
+        assert detector.score(text).status == "ok"
+        assert detector.score(text.encode("utf-16")).status == "ok"
+
+
+# --------------------------------------------------------------------------------------------------- odd inputs
+
+
+@pytest.mark.parametrize("content", [None, 42, ["<p>a</p>"]])
+def test_score_of_something_that_is_no_page_raises_a_clear_type_error(detector: Detector, content: object) -> None:
+    with pytest.raises(TypeError, match=r"str .*bytes .*Page, not " + type(content).__name__):
+        detector.score(content)  # type: ignore[arg-type]
+
+
+def test_a_bad_item_in_score_many_is_an_error_verdict_and_the_stream_goes_on(detector: Detector) -> None:
+    seed = seed_text("004")
+    items: list[object] = [
+        seed,
+        None,
+        42,
+        {"id": None, "text": seed},  # no id: the item's position, as for a dict without one
+        {"id": "b", "text": seed.encode("utf-8")},  # bytes: read as UTF-8
+        {"id": "h", "html": 42},
+        seed,
+    ]
+    out = list(detector.score_many(items, batch_size=2))  # type: ignore[arg-type]
+    assert [v.id for v in out] == ["0", "1", "2", "3", "b", "h", "6"]
+    assert [v.status for v in out] == ["ok", "error", "error", "ok", "ok", "error", "ok"]
+    assert "item 1 " in out[1].reason and "NoneType" in out[1].reason and "Page" in out[1].reason
+    assert "item 2 " in out[2].reason and "int" in out[2].reason
+    assert "html" in out[5].reason and "int" in out[5].reason
+    assert out[4].probability == out[0].probability
+
+
+# --------------------------------------------------------------------------------------------------- nesting
+
+
+def test_a_document_nested_too_deeply_to_parse_is_an_error(detector: Detector) -> None:
+    deep = "<div>" * 5000 + "text " * 100 + "</div>" * 5000
+    for page in (deep, f"<html><body>{deep}</body></html>", f"<html><body>{deep}</body></html>".encode()):
+        v = detector.score(page)
+        assert v.status == "error" and "nested too deeply" in v.reason, v
+    shallow = "<html><body>" + "<div>" * 200 + "<p>" + "Some words of a sentence. " * 20 + "</p>" + "</div>" * 200
+    assert detector.score(shallow + "</body></html>").status == "ok"

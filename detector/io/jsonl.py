@@ -198,5 +198,9 @@ def _long_jsonl_page(head: bytes, name: str, lineno: int) -> Page:
     fields = _leading_fields(head.decode("utf-8", errors="replace"))
     LOGGER.debug("%s: line longer than max_bytes, read no further than %d bytes", where, len(head))
     return Page(
-        id=_record_id(fields.get("id"), where), url=_record_url(fields.get("url"), where), html=head, source=where
+        id=_record_id(fields.get("id"), where),
+        url=_record_url(fields.get("url"), where),
+        html=head,
+        source=where,
+        truncated=True,
     )

@@ -362,9 +362,11 @@ def _read_text(stream: IO[bytes], max_bytes: int | None) -> str:
 
 
 def _read_single(stream: IO[bytes], name: str, fmt: InputFormat, max_bytes: int | None) -> Page:
-    if fmt == "html":
-        return Page(id=name, html=read_capped(stream, max_bytes), source=name)
-    return Page(id=name, text=_read_text(stream, max_bytes), source=name)
+    data: str | bytes = read_capped(stream, max_bytes) if fmt == "html" else _read_text(stream, max_bytes)
+    cut = max_bytes is not None and len(data) > max_bytes
+    if isinstance(data, bytes):
+        return Page(id=name, html=data, source=name, truncated=cut)
+    return Page(id=name, text=data, source=name, truncated=cut)
 
 
 # --------------------------------------------------------------------------------------------------- streams

@@ -413,7 +413,8 @@ def _warc_page(record: Any, rid: str, url: str | None, source: str, max_bytes: i
                 "the record is damaged or its header is wrong, the page cannot be scored"
             )
         LOGGER.debug("%s: declared Content-Encoding %s, but stored decoded already: read as it is", rid, encoding)
-    return Page(id=rid, url=url, html=payload, source=source, content_type=ctype)
+    cut = max_bytes is not None and len(payload) > max_bytes
+    return Page(id=rid, url=url, html=payload, source=source, content_type=ctype, truncated=cut)
 
 
 def _unparsed_bytes(fh: IO[bytes], offset: int) -> int:
