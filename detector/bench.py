@@ -32,8 +32,9 @@ import numpy as np
 from detector.clean import TRAFILATURA_SETTINGS as CLEAN_SETTINGS
 from detector.clean import _render_body, extract_main, read_structure
 from detector.dataset import default_corpus_dir, load_rows
+from detector.decoding import BINARY_HEAD, binary_content, declared_codec, decode_html
 from detector.features import feature_vector, model_text
-from detector.pipeline import Detector
+from detector.pipeline import _TOO_DEEP, Detector
 from detector.signals import REGISTRY
 from detector.types import Cleaned, Page
 
@@ -76,9 +77,16 @@ def stage_times(detector: Detector, pages: list[bytes]) -> dict[str, float]:
     rows: list[list[float]] = []
     texts: list[str] = []
     for html in pages:
+        d0 = time.perf_counter()
+        codec = declared_codec(html, None)
+        binary_content(html[:BINARY_HEAD].decode("latin-1"))
+        decoded = decode_html(html, codec)
+        binary_content(decoded[:BINARY_HEAD])
         t0 = time.perf_counter()
-        tree = load_html(html)
+        tree = load_html(decoded)
+        _TOO_DEEP(tree)
         t1 = time.perf_counter()
+        t["decode (charset, binary check)"] += t0 - d0
         structure = read_structure(tree, html)
         t2 = time.perf_counter()
         body = extract_main(tree, fast=True)
@@ -86,7 +94,7 @@ def stage_times(detector: Detector, pages: list[bytes]) -> dict[str, float]:
         text, blocks = _render_body(body) if body is not None else ("", [])
         cleaned = Cleaned(text=text, blocks=blocks, structure=structure, source_format="html")
         t4 = time.perf_counter()
-        t["parse (lxml via trafilatura.load_html)"] += t1 - t0
+        t["parse (lxml via trafilatura.load_html, depth check)"] += t1 - t0
         t["structure from raw DOM"] += t2 - t1
         t["trafilatura extraction"] += t3 - t2
         t["render blocks"] += t4 - t3
@@ -187,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "The detector's trafilatura step is the same extraction sequence as the reference, run on the tree the "
         "detector parsed once (the reference's `bare_extraction` parses the bytes itself; given a tree, it "
-        "would first copy it). Cleaning = parse + trafilatura extraction; every other stage is listed apart.",
+        "would first copy it). Cleaning = decode + parse + trafilatura extraction; every other stage is listed apart.",
         "",
         "## Memory (peak traced Python heap while streaming)",
         "",
