@@ -264,13 +264,56 @@ def _check_outputs(args: argparse.Namespace) -> list[str]:
         if real in outputs:
             raise ConfigError(f"{outputs[real]} and {path} are the same file: give each output its own name")
         outputs[real] = path
+    existing = {_file_key(p): p for p in outputs.values() if _file_key(p) is not None}
     for name in args.inputs:
-        if name != "-" and os.path.realpath(name) in outputs:
+        if name == "-":
+            continue
+        if os.path.realpath(name) in outputs or (os.path.isfile(name) and _file_key(name) in existing):
             raise ConfigError(
                 f"{name} is both an input and an output: writing the output would destroy the input before it "
                 "is read; write the output to another file"
             )
+        if os.path.isdir(name):
+            for path in outputs.values():
+                if _inside(path, name) and _an_input_file(path):
+                    raise ConfigError(
+                        f"{path} is an input too (a file in the input folder {name} that is not an earlier output "
+                        "of this command): writing the output would destroy it; write the output elsewhere"
+                    )
     return list(outputs.values())
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, so that a hard link is the same file; None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _inside(path: str, folder: str) -> bool:
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, root]) == root
+
+
+def _an_input_file(path: str) -> bool:
+    """Whether an existing output file in an input folder is page data the walk reads, not an earlier output
+    of this command. Of the output formats only JSONL is also an input; a JSONL file whose first row is not
+    a verdict row (``status``, ``status_reason``) or a site or family table row is somebody's data."""
+    import gzip
+
+    if not os.path.isfile(path) or not path.lower().endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+        return False
+    try:
+        with gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb") as fh:
+            head = fh.readline(1 << 20)
+        row = json.loads(head) if head.strip() else None
+    except (OSError, EOFError, ValueError):
+        return True
+    if row is None:  # an empty file: nothing to lose
+        return False
+    return not (isinstance(row, dict) and ({"status", "status_reason"} <= row.keys() or "farm_share" in row))
 
 
 def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -> None:

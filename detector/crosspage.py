@@ -283,12 +283,21 @@ class CrossPage:
 
 def _record_labels(ids: list[str]) -> list[str]:
     """Each record's name in the cluster columns: its id, with ``#2``, ``#3``, ... on the second and later
-    records of an id that repeats (a WARNING says how many)."""
+    records of an id that repeats (a WARNING says how many), the number passing over any that another
+    record's id already is."""
     seen: Counter[str] = Counter()
+    taken = set(ids)  # a label never names another record: ids "1", "1", "1#2" give "1", "1#3", "1#2"
     labels = []
     for rid in ids:
         seen[rid] += 1
-        labels.append(rid if seen[rid] == 1 else f"{rid}#{seen[rid]}")
+        label = rid
+        if seen[rid] > 1:
+            k = seen[rid]
+            while f"{rid}#{k}" in taken:
+                k += 1
+            label = f"{rid}#{k}"
+            taken.add(label)
+        labels.append(label)
     repeated = sum(n - 1 for n in seen.values())
     if repeated:
         LOGGER.warning(

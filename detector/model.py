@@ -248,6 +248,7 @@ class PageModel:
                 frequent=arrays["text_frequent"],
                 evidence_words=float(tm["evidence_words"]),
             )
+        _check_shapes(path, params, arrays, text_model)
         return cls(
             feature_names=list(params["feature_names"]),
             mean=arrays["mean"],
@@ -261,3 +262,22 @@ class PageModel:
             text_model=text_model,
             card=params.get("card", {}),
         )
+
+
+def _check_shapes(path: Path, params: dict[str, Any], arrays: dict[str, np.ndarray], text: TextModel | None) -> None:
+    """Raise ModelLoadError unless every array has the length the description and this package imply: a
+    model cut or mixed from two trainings would otherwise load and fail on every page."""
+    from detector.textfeatures import BYTE_BUCKETS, SHAPE_BUCKETS, WORD_BUCKETS
+
+    n = len(params["feature_names"])
+    expected = {"mean": n, "scale": n, "coef": n}
+    if text is not None:
+        expected |= {
+            "text_coef": WORD_BUCKETS + BYTE_BUCKETS + SHAPE_BUCKETS,
+            "text_idf_words": WORD_BUCKETS,
+            "text_idf_bytes": BYTE_BUCKETS,
+            "text_idf_shapes": SHAPE_BUCKETS,
+        }
+    wrong = [f"{k} has {arrays[k].shape} values, not ({v},)" for k, v in expected.items() if arrays[k].shape != (v,)]
+    if wrong:
+        raise ModelLoadError(f"model at {path} does not fit together: {'; '.join(wrong)} ({_REFETCH})")

@@ -324,3 +324,43 @@ def test_an_output_inside_an_input_folder_is_not_read_back(mixed_inputs: Path) -
     assert main(["score", str(mixed_inputs), "-o", str(out), "--no-progress"]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 11 and not any(r["id"].startswith(str(out)) for r in rows)
+
+
+def test_an_input_in_a_folder_or_a_hard_link_named_as_the_output_is_refused(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = mixed_inputs / "records.jsonl"
+    content = records.read_bytes()
+    assert main(["score", str(mixed_inputs), "-o", str(records), "--no-progress"]) == 2
+    assert "is an input too" in capsys.readouterr().err
+    link = tmp_path / "link.jsonl"
+    link.hardlink_to(records)
+    assert main(["score", str(records), "-o", str(link), "--no-progress"]) == 2
+    assert records.read_bytes() == content  # neither run touched it
+    # an earlier output in the folder is no input: a second run overwrites it
+    out = mixed_inputs / "verdicts.jsonl"
+    for _ in range(2):
+        assert main(["score", str(mixed_inputs), "-o", str(out), "--no-progress"]) == 0
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 11
+
+
+def test_a_renamed_repeated_id_never_takes_another_records_id() -> None:
+    from detector.crosspage import _record_labels
+
+    assert _record_labels(["1", "1", "1#2", "1"]) == ["1", "1#3", "1#2", "1#4"]
+
+
+def test_a_model_whose_arrays_do_not_fit_exits_3(mixed_inputs: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import numpy as np
+
+    from detector.model import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    with np.load(model / "arrays.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["coef"] = arrays["coef"][:-1]  # one weight short: loaded, it failed on every page
+    np.savez_compressed(model / "arrays.npz", **arrays)
+    assert main(["score", str(mixed_inputs), "--model", str(model), "-o", str(tmp_path / "v.jsonl")]) == 3

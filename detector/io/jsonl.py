@@ -50,11 +50,12 @@ def iter_jsonl(fh: IO[bytes], name: str, max_bytes: int | None = None) -> Iterat
                 yield _jsonl_page(raw, name, lineno)
     except READ_ERRORS as exc:
         where = f"{name}:{lineno + 1}"
-        LOGGER.warning("%s: stopped reading after line %d: %s", name, lineno, brief(exc))
+        done = f"past line {lineno}" if lineno else "its first line"
+        LOGGER.warning("%s: stopped reading at line %d: %s", name, lineno + 1, brief(exc))
         yield Page(
             id=where,
             source=where,
-            error=f"{name}: cannot read past line {lineno} ({brief(exc)}); "
+            error=f"{name}: cannot read {done} ({brief(exc)}); "
             "the file is truncated or corrupt, the lines after it were not read",
         )
 
