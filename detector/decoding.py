@@ -4,13 +4,23 @@
   ``<meta>`` in the head), each label read as browsers read it (ISO-8859-1 is windows-1252);
   :func:`decode_html` decodes with it, or leaves an undeclared page to trafilatura's detection;
 * :func:`binary_content`: why content is an image, a PDF, an archive or other binary data (its magic
-  number, NUL bytes, control characters), so that it is reported as such and never scored as text.
+  number, NUL bytes, control characters), so that it is reported as such and never scored as text;
+* :func:`without_surrogates`: text given as str with lone surrogates made valid.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (a ``"\\ud800"`` escape in JSON input; no character of any page)
+    replaced by U+FFFD, as a decoder replaces an invalid byte: UTF-8 cannot encode one."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
 
 # ----------------------------------------------------------------------------------------------------
 # Binary content

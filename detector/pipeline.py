@@ -22,7 +22,15 @@ import numpy as np
 from lxml import etree
 
 from detector.clean import clean_text, clean_tree
-from detector.decoding import BINARY_HEAD, UTF16, binary_content, bom_codec, declared_codec, decode_html
+from detector.decoding import (
+    BINARY_HEAD,
+    UTF16,
+    binary_content,
+    bom_codec,
+    declared_codec,
+    decode_html,
+    without_surrogates,
+)
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
 from detector.model import TEXT_FEATURE, PageModel, default_model_dir
 from detector.signals import REGISTRY
@@ -94,7 +102,7 @@ def clean_page(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, st
         binary = binary_content(page.text[:BINARY_HEAD])
         if binary:
             return "not_html", binary
-        return _enough_text(clean_text(page.text, url=page.url), config)
+        return _enough_text(clean_text(without_surrogates(page.text), url=page.url), config)
     return "empty", "the record has neither html nor text"
 
 
@@ -138,7 +146,7 @@ def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, s
             return "not_html", binary
         text = decode_html(html, codec)
     else:
-        text = html
+        text = without_surrogates(html)
     binary = binary_content(text[:BINARY_HEAD])
     if binary:
         return "not_html", binary

@@ -321,3 +321,10 @@ def test_a_document_nested_too_deeply_to_parse_is_an_error(detector: Detector) -
         assert v.status == "error" and "nested too deeply" in v.reason, v
     shallow = "<html><body>" + "<div>" * 200 + "<p>" + "Some words of a sentence. " * 20 + "</p>" + "</div>" * 200
     assert detector.score(shallow + "</body></html>").status == "ok"
+
+
+def test_a_lone_surrogate_in_a_str_page_is_replaced_not_fatal(detector: Detector) -> None:
+    # json.loads turns a "\ud800" escape into a lone surrogate, which UTF-8 cannot encode
+    text = seed_text("004").replace("\n", " \ud800 ", 3)
+    for v in (detector.score(text, format="text"), detector.score(f"<html><body><p>{text}</p></body></html>")):
+        assert v.status == "ok", v.reason
