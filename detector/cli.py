@@ -326,7 +326,7 @@ def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -
     """
     import pandas as pd
 
-    from detector.io.writers import printable
+    from detector.io.writers import printable, to_json
 
     _check_table_path(path)
     frame = pd.DataFrame([printable(row) for row in rows], columns=list(columns))
@@ -338,8 +338,9 @@ def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -
             frame.to_csv(path, index=False)
         elif suffix == ".parquet":
             frame.to_parquet(path, index=False)
-        else:
-            frame.to_json(path, orient="records", lines=True, force_ascii=False)
+        else:  # one JSON object per line, no line at all for no rows (pandas writes a lone newline)
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.writelines(to_json(row) + "\n" for row in printable(rows))
     except (OSError, ImportError) as exc:
         raise ConfigError(f"cannot write {path}: {exc}") from exc
 

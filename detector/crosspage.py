@@ -136,6 +136,7 @@ class CrossPage:
     _skeletons: list[Skeleton] = field(default_factory=list, repr=False)
     _shingles: ShingleStore = field(init=False, repr=False)
     _columns: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _labels: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._shingles = ShingleStore(spool=self.spool, directory=self.spool_dir)
@@ -191,7 +192,7 @@ class CrossPage:
         # the ids do, then report each key's label: the id, told apart as ID#2, ID#3, ... where it repeats,
         # so that two clusters never get the same id.
         keys = [f"{r.id}\x00{i:012d}" for i, r in enumerate(self._records)]
-        labels = _record_labels([r.id for r in self._records])
+        labels = self._labels = _record_labels([r.id for r in self._records])
         label = dict(zip(keys, labels, strict=True))
         if not keys:
             self._columns = []
@@ -263,6 +264,7 @@ class CrossPage:
         for i, c in enumerate(columns):
             if c["family_size"] > 1:
                 members[c["family_id"]].append(i)
+        named = {label: i for i, label in enumerate(self._labels)}  # the record each family is named after
         rows: list[dict[str, Any]] = []
         for fid, idx in members.items():
             scored = [i for i in idx if self._records[i].label is not None]
@@ -274,7 +276,7 @@ class CrossPage:
                     "hosts": len({self._records[i].host for i in idx if self._records[i].host}),
                     "farm": farm,
                     "farm_share": round(farm / len(scored), 4) if scored else None,
-                    "skeleton": " ".join(self._skeletons[idx[0]].markers),
+                    "skeleton": " ".join(self._skeletons[named[fid]].markers),  # whatever the input order
                 }
             )
         rows.sort(key=lambda r: (-r["pages"], r["family_id"]))

@@ -12,6 +12,8 @@ not HTML, too large, broken) is a verdict with that status and a reason; no per-
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from detector.decoding import (
     decode_html,
     without_surrogates,
 )
+from detector.errors import ConfigError
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
 from detector.model import TEXT_FEATURE, PageModel, default_model_dir
 from detector.signals import REGISTRY
@@ -74,6 +77,33 @@ class DetectorConfig:
     top_reasons: int = 4
     min_reason: float = 0.25
     threshold: float | None = None  # None: the model's own threshold
+
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type or range at once, not as an error verdict on every page.
+
+        Raises:
+            ConfigError: a setting that is not a number of the right kind, or out of its range.
+        """
+        whole = (
+            ("max_bytes", 1, "a positive number of bytes"),
+            ("min_words", 0, "a number of words, 0 or more"),
+            ("top_reasons", 0, "a number of reasons, 0 or more"),
+        )
+        for name, least, what in whole:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+                raise ConfigError(f"{name} must be {what}, not {value!r}")
+        if not isinstance(self.fast, bool):
+            raise ConfigError(f"fast must be True or False, not {self.fast!r}")
+        if not _is_number(self.min_reason) or not self.min_reason >= 0:
+            raise ConfigError(f"min_reason must be a number of log-odds, 0 or more, not {self.min_reason!r}")
+        t = self.threshold
+        if t is not None and (not _is_number(t) or not 0.0 <= t <= 1.0):
+            raise ConfigError(f"threshold must be a probability from 0 to 1 (None: the model's own), not {t!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -134,7 +164,8 @@ def _clean_html(page: Page, config: DetectorConfig) -> Cleaned | tuple[Status, s
     if size == 0 or (isinstance(html, str) and html.isspace()):
         return "empty", "the page is empty"
     if size > config.max_bytes:
-        return "too_large", f"page of {size:,} bytes exceeds max_bytes={config.max_bytes:,}"
+        unit = "characters" if isinstance(html, str) else "bytes"  # a str page is measured in characters
+        return "too_large", f"page of {size:,} {unit} exceeds max_bytes={config.max_bytes:,}"
     ctype = (page.content_type or "").split(";")[0].strip().lower()
     if ctype and not ctype.startswith(_HTML_CONTENT_TYPES):
         return "not_html", f"content type {ctype!r} is not HTML"
@@ -181,6 +212,7 @@ class Detector:
 
         Raises:
             ModelLoadError: the model is missing, unreadable, or built for another feature set.
+            ConfigError: a setting of the wrong type or out of its range (see :class:`DetectorConfig`).
             TypeError: an unknown configuration keyword.
         """
         model = PageModel.load(path or default_model_dir(), expected_feature_set=feature_set_version())

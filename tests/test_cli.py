@@ -242,6 +242,9 @@ def test_empty_site_and_family_tables_keep_their_columns(tmp_path: Path) -> None
     assert list(pd.read_csv(sites).columns) == list(SITE_COLUMNS)
     fam = pd.read_parquet(families)
     assert len(fam) == 0 and list(fam.columns) == list(FAMILY_COLUMNS)  # no families: the usual case
+    as_jsonl = tmp_path / "fam.jsonl"
+    assert main([*args[:-2], "--families", str(as_jsonl), "--no-progress"]) == 0
+    assert as_jsonl.read_bytes() == b""  # no rows, no lines
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -364,3 +367,22 @@ def test_a_model_whose_arrays_do_not_fit_exits_3(mixed_inputs: Path, tmp_path: P
     arrays["coef"] = arrays["coef"][:-1]  # one weight short: loaded, it failed on every page
     np.savez_compressed(model / "arrays.npz", **arrays)
     assert main(["score", str(mixed_inputs), "--model", str(model), "-o", str(tmp_path / "v.jsonl")]) == 3
+
+
+def test_the_family_table_does_not_depend_on_the_input_order(tmp_path: Path) -> None:
+    import itertools
+
+    from detector.dataset import load_rows
+
+    rows = load_rows(files=["synthetic.jsonl.gz"])
+    farms = list(itertools.islice((r for r in rows if r.get("html") and r["label"] == 1), 120))
+    lines = [json.dumps({"id": r["id"], "url": r.get("url"), "html": r["html"]}) for r in farms]
+    tables = []
+    for name, ordered in (("fwd", lines), ("rev", lines[::-1])):
+        (tmp_path / f"{name}.jsonl").write_text("\n".join(ordered) + "\n", encoding="utf-8")
+        fam = tmp_path / f"{name}.fam.csv"
+        args = ["dedup", str(tmp_path / f"{name}.jsonl"), "-o", str(tmp_path / f"{name}.out.jsonl")]
+        assert main([*args, "--families", str(fam), "--no-progress"]) == 0
+        tables.append(pd.read_csv(fam).sort_values("family_id").reset_index(drop=True))
+    assert len(tables[0]) > 1
+    pd.testing.assert_frame_equal(tables[0], tables[1])

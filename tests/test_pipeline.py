@@ -328,3 +328,31 @@ def test_a_lone_surrogate_in_a_str_page_is_replaced_not_fatal(detector: Detector
     text = seed_text("004").replace("\n", " \ud800 ", 3)
     for v in (detector.score(text, format="text"), detector.score(f"<html><body><p>{text}</p></body></html>")):
         assert v.status == "ok", v.reason
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"threshold": "0.5"},
+        {"threshold": 2.0},
+        {"threshold": float("nan")},
+        {"max_bytes": "10000000"},
+        {"max_bytes": -1},
+        {"min_words": None},
+        {"min_reason": "0.25"},
+        {"fast": "no"},
+        {"top_reasons": True},
+    ],
+)
+def test_a_bad_setting_is_refused_at_load_not_on_every_page(setting: dict[str, object]) -> None:
+    from detector.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=next(iter(setting))):
+        Detector.load(**setting)
+
+
+def test_good_settings_load() -> None:
+    import numpy as np
+
+    d = Detector.load(threshold=1, max_bytes=np.int64(1000), min_words=0, min_reason=0, fast=False)
+    assert d.threshold == 1 and d.config.max_bytes == 1000
