@@ -201,7 +201,7 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
     if mode != "score":
         from detector.crosspage import CrossPage
 
-        cross = CrossPage(threshold=args.similarity)
+        cross = CrossPage(threshold=args.similarity, max_bucket_pairs=args.bucket_pairs)
     # With a cross-page stage, clusters need every page first: rows wait in a temporary file (memory stays
     # flat), sketches in memory (about 1 KB a page) but for their shingle sets, which the stage spools to
     # a temporary file of its own; then each row is written with its cross-page columns.
@@ -414,13 +414,20 @@ def cmd_signals(args: argparse.Namespace) -> int:
 
 
 def _cross_options(p: argparse.ArgumentParser) -> None:
-    from detector.dedup import DEFAULT_THRESHOLD
+    from detector.dedup import DEFAULT_THRESHOLD, MAX_BUCKET_PAIRS
 
     p.add_argument(
         "--similarity",
         type=float,
         default=DEFAULT_THRESHOLD,
         help=f"near-duplicate threshold, exact Jaccard of word 5-gram shingles (default {DEFAULT_THRESHOLD})",
+    )
+    p.add_argument(
+        "--bucket-pairs",
+        type=int,
+        default=MAX_BUCKET_PAIRS,
+        help=f"candidates per page in an LSH bucket shared by many near-copies (default {MAX_BUCKET_PAIRS}; "
+        "higher finds more members of large families of near-copies, at a cost linear in it)",
     )
     p.add_argument("--sites", default=None, help="also write the per-host site view here (.jsonl, .csv, .parquet)")
     p.add_argument("--families", default=None, help="also write the template families here (.jsonl, .csv, .parquet)")
@@ -492,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--threshold must be between 0 and 1")
     if getattr(args, "similarity", None) is not None and not 0.0 < args.similarity < 1.0:
         parser.error("--similarity must be above 0 and below 1 (0.99 keeps only copies that are all but exact)")
+    if getattr(args, "bucket_pairs", 1) < 1:
+        parser.error("--bucket-pairs must be at least 1")
     if getattr(args, "max_bytes", None) is not None and args.max_bytes < 1:
         parser.error("--max-bytes must be a positive number of bytes")
     if args.command == "score" and not args.dedup and (args.sites or args.families):

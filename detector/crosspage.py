@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from detector.dedup import DEFAULT_THRESHOLD, MinHasher, ShingleStore, cluster_signatures
+from detector.dedup import DEFAULT_THRESHOLD, MAX_BUCKET_PAIRS, MinHasher, ShingleStore, cluster_signatures
 from detector.skeleton import DEFAULT_THRESHOLD as FAMILY_THRESHOLD
 from detector.skeleton import Skeleton, families_of_skeletons, skeleton
 from detector.types import Cleaned
@@ -121,13 +121,16 @@ class CrossPage:
 
     ``threshold`` is the near-duplicate Jaccard threshold (with the bands x rows ``detector.dedup`` picks
     for 0.95 recall there; candidates verified on their exact Jaccard); ``family_threshold`` the
-    skeleton-feature Jaccard of a template family. The shingle sets go to a temporary file in
-    ``spool_dir`` (the system's temporary folder by default), or stay in memory with ``spool=False``.
+    skeleton-feature Jaccard of a template family; ``max_bucket_pairs`` the candidates per page in an LSH
+    bucket shared by many near-copies (:data:`detector.dedup.lsh.MAX_BUCKET_PAIRS`). The shingle sets go
+    to a temporary file in ``spool_dir`` (the system's temporary folder by default), or stay in memory
+    with ``spool=False``.
     :meth:`finish` frees them; :meth:`close` (or leaving a ``with`` block) frees them without finishing.
     """
 
     hasher: MinHasher = field(default_factory=MinHasher)
     threshold: float = DEFAULT_THRESHOLD
+    max_bucket_pairs: int = MAX_BUCKET_PAIRS
     family_threshold: float | None = None
     spool: bool = True
     spool_dir: str | Path | None = None
@@ -200,7 +203,9 @@ class CrossPage:
             return self._columns
         sigs = np.vstack(self._signatures)
         try:
-            dups = cluster_signatures(keys, sigs, threshold=self.threshold, shingles=self._shingles)
+            dups = cluster_signatures(
+                keys, sigs, threshold=self.threshold, shingles=self._shingles, max_bucket_pairs=self.max_bucket_pairs
+            )
         finally:
             self.close()
             self._signatures = []

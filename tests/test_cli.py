@@ -386,3 +386,26 @@ def test_the_family_table_does_not_depend_on_the_input_order(tmp_path: Path) -> 
         tables.append(pd.read_csv(fam).sort_values("family_id").reset_index(drop=True))
     assert len(tables[0]) > 1
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_bucket_pairs_finds_more_of_a_large_family_of_near_copies(tmp_path: Path) -> None:
+    import random
+
+    rnd = random.Random(5)
+    words = seed_text("004").split()[:300]
+
+    def copy() -> str:
+        w = list(words)
+        for j in rnd.sample(range(len(w)), 4):  # 4 words of 300: pairs near Jaccard 0.8
+            w[j] = f"q{rnd.randrange(10**9)}"
+        return " ".join(w)
+
+    records = tmp_path / "copies.jsonl"
+    records.write_text("".join(json.dumps({"id": f"c{i:03d}", "text": copy()}) + "\n" for i in range(300)))
+    singletons = []
+    for pairs in ("2", "256"):
+        out = tmp_path / f"d{pairs}.jsonl"
+        assert main(["dedup", str(records), "-o", str(out), "--bucket-pairs", pairs, "--no-progress"]) == 0
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        singletons.append(sum(r["cluster_size"] == 1 for r in rows))
+    assert singletons[0] > singletons[1]  # a bucket of 300 pages, checked 2 or 256 neighbours a page

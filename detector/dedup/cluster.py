@@ -238,6 +238,10 @@ def cluster_signatures(
     * without, on the **estimate** (the share of agreeing signature values, :func:`verify_pairs`), and
       copies are paired at 1.0.
 
+    ``max_bucket_pairs`` bounds the candidates of a band bucket shared by many distinct documents (see
+    :data:`~detector.dedup.lsh.MAX_BUCKET_PAIRS`): a large family of near-copies around the threshold
+    then loses members (they stay singletons); raising it finds them at a cost linear in it.
+
     Raises:
         ValueError: on a repeated id, or when ids, signatures and shingle sets differ in number.
         ConfigError: on LSH parameters that do not fit the signatures.
@@ -289,6 +293,7 @@ def find_near_duplicates(
     params: MinHashParams | None = None,
     hasher: MinHasher | None = None,
     exact: bool = True,
+    max_bucket_pairs: int = MAX_BUCKET_PAIRS,
 ) -> list[DuplicateInfo]:
     """Near-duplicate clusters of cleaned texts (``Cleaned.text``), one :class:`DuplicateInfo` per id, in
     input order: signatures and shingle sets by :class:`MinHasher` (one hashing pass), then
@@ -303,11 +308,14 @@ def find_near_duplicates(
     """
     hasher = hasher if hasher is not None else MinHasher(params)
     if not exact:
-        return cluster_signatures(ids, hasher.signatures(texts), threshold=threshold, recall=recall)
+        sigs = hasher.signatures(texts)
+        return cluster_signatures(ids, sigs, threshold=threshold, recall=recall, max_bucket_pairs=max_bucket_pairs)
     with ShingleStore() as store:
         blocks = []
         for sigs, sets in hasher.iter_sketches(texts):
             blocks.append(sigs)
             store.extend(sets)
         all_sigs = np.concatenate(blocks) if blocks else np.empty((0, hasher.num_perm), np.uint32)
-        return cluster_signatures(ids, all_sigs, threshold=threshold, recall=recall, shingles=store)
+        return cluster_signatures(
+            ids, all_sigs, threshold=threshold, recall=recall, shingles=store, max_bucket_pairs=max_bucket_pairs
+        )

@@ -16,7 +16,11 @@ DEFAULT_RECALL = 0.95
 #: A bucket shared by more documents than this is not expanded into all its pairs (k*(k-1)/2 of them):
 #: each member is paired with the next ``MAX_BUCKET_PAIRS`` members in id order instead. Exact copies are
 #: merged before LSH (:func:`cluster_signatures`), so only many distinct pages that agree on a whole band
-#: reach this; 64 bounds the pairs per bucket member at 64.
+#: reach this; 64 bounds the pairs per bucket member at 64 (8 bytes each, per band, while pairing). The
+#: price is recall inside such a bucket: of 2,000 (10,000) copies of one 315-word text with 3 random words
+#: replaced in each, whose pairs sit near J = 0.8, 1,256 (5,778) stay singletons at 64, 380 (2,180) at 256,
+#: where pairing all of a bucket leaves about 276 (1,481) with no partner at all; 256 takes 2.7x (3.7x) the
+#: time. On the corpus's 20,741 texts, 64 and 256 give the same clusters: real buckets are small.
 MAX_BUCKET_PAIRS = 64
 
 
