@@ -1173,3 +1173,10 @@ def test_parquet_without_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(ConfigError, match=r"pip install 'detector\[parquet\]'"):
         open_writer(tmp_path / "v.parquet")
+
+
+def test_a_utf16_jsonl_file_says_it_is_utf16(tmp_path: Path) -> None:
+    path = tmp_path / "win.jsonl"
+    path.write_bytes('{"id": "a", "text": "some words"}\r\n'.encode("utf-16"))
+    pages = list(iter_pages([path]))
+    assert pages and all(p.error and "UTF-16" in p.error for p in pages)

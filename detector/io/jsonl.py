@@ -120,10 +120,13 @@ def _jsonl_page(raw: bytes, name: str, lineno: int) -> Page:
         obj = json.loads(line.rstrip("\r\n"))  # without its end, a line cut inside a string says so
     except json.JSONDecodeError as exc:
         msg = exc.msg.removesuffix(" at")  # "Invalid control character at", "Unterminated string starting at"
+        hint = _JSONL_HINT
+        if b"\x00" in raw:  # every other byte NUL: UTF-16 (Windows' "Unicode")
+            hint = "the file looks UTF-16 encoded: JSONL must be UTF-8 (re-save it as UTF-8)"
         return Page(
             id=where,
             source=where,
-            error=f"{name} line {lineno}: not valid JSON ({msg} at column {exc.colno}); {_JSONL_HINT}",
+            error=f"{name} line {lineno}: not valid JSON ({msg} at column {exc.colno}); {hint}",
         )
     if not isinstance(obj, dict):
         return Page(
