@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -465,3 +466,128 @@ def test_template_families_do_not_depend_on_input_order(
     reference = {f.id: f for f in template_families([i for i, _ in items], [d for _, d in items])}
     items.reverse()
     assert {f.id: f for f in template_families([i for i, _ in items], [d for _, d in items])} == reference
+
+
+# ----------------------------------------------------------------------------------------------------
+# Threads, ids, file and option errors of the streaming index
+# ----------------------------------------------------------------------------------------------------
+
+
+def _random_signatures(n: int, num_perm: int = 128, seed: int = 0) -> np.ndarray[Any, Any]:
+    """Distinct non-empty signatures: each row matches only itself."""
+    return np.random.default_rng(seed).integers(0, 2**31, size=(n, num_perm), dtype=np.uint32)
+
+
+def test_index_shared_by_threads_loses_nothing() -> None:
+    sigs = _random_signatures(2400)
+    index = NearDuplicateIndex()
+
+    def work(k: int) -> None:
+        for i in range(k, len(sigs), 4):
+            index.add_signatures([f"doc{i}"], sigs[i : i + 1])
+            if i % 10 == 0:  # readers meet the buffer and the levels as they change
+                index.query_signature(sigs[i // 2])
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside the steps of an add
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert len(index) == len(sigs)
+    lost = [i for i in range(len(sigs)) if index.query_signature(sigs[i]) != [(f"doc{i}", 1.0)]]
+    assert lost == []
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (5, TypeError, "ids are str, got int"),
+        (None, TypeError, "got NoneType"),
+        (("tuple", 1), TypeError, "got tuple"),
+        ("lone-\udc80", ValueError, "cannot be encoded as UTF-8"),
+        ("", ValueError, "empty"),
+    ],
+)
+def test_index_refuses_ids_it_could_not_save(
+    tmp_path: Path, texts: list[str], bad: Any, error: type, match: str
+) -> None:
+    index = NearDuplicateIndex()
+    index.add("ok", texts[0])
+    with pytest.raises(error, match=match):
+        index.add(bad, texts[1])
+    with pytest.raises(error, match=match):
+        index.add_signatures(["fine", bad], index.hasher.signatures(texts[1:3]))
+    with pytest.raises(error, match=match):
+        save_signatures(tmp_path / "s.npz", [bad], index.hasher.signatures(texts[1:2]), index.params)
+    assert len(index) == 1 and index.query(texts[1]) == [] and bad not in index
+    index.save(tmp_path / "still-saves.index")
+    assert len(NearDuplicateIndex.load(tmp_path / "still-saves.index")) == 1
+
+
+def test_index_save_and_load_errors_are_detector_errors(tmp_path: Path, texts: list[str]) -> None:
+    index = NearDuplicateIndex()
+    index.add("a", texts[0])
+    index.save(tmp_path / "missing" / "sub" / "crawl.index")  # missing folders are made
+    assert NearDuplicateIndex.load(tmp_path / "missing" / "sub" / "crawl.index").query(texts[0]) == [("a", 1.0)]
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(ConfigError, match="is a directory; give a file name"):
+        index.save(tmp_path / "adir")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ConfigError, match="cannot write"):
+        index.save(tmp_path / "afile" / "crawl.index")  # a file where a folder should be
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "afile", "missing"]  # no .tmp left
+    np.save(tmp_path / "foreign.npy", np.arange(3))
+    (tmp_path / "notes.txt").write_text("hello, not an index")
+    (tmp_path / "random.bin").write_bytes(bytes(range(256)) * 4)
+    for name in ("foreign.npy", "notes.txt", "random.bin"):
+        with pytest.raises(InputError, match=r"not a saved index file .*NearDuplicateIndex.save\(\)") as info:
+            NearDuplicateIndex.load(tmp_path / name)
+        assert "pickle" not in str(info.value)
+    with pytest.raises(InputError, match="is a directory"):
+        NearDuplicateIndex.load(tmp_path / "adir")
+    with pytest.raises(InputError, match="not a saved signatures file"):
+        load_signatures(tmp_path / "notes.txt")
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"host": "127.0.0.1", "port": "abc"}, "port='abc' is not a whole number"),
+        ({"host": "127.0.0.1", "port": None}, "port=None"),
+        ({"host": "127.0.0.1", "port": 1, "db": "x"}, "db='x'"),
+        ({"hostname": "127.0.0.1"}, "'hostname'"),
+        ({"host": 5}, "host=5"),
+    ],
+)
+def test_bad_redis_options_are_config_errors(options: dict[str, Any], match: str) -> None:
+    pytest.importorskip("redis", reason="the redis package is not installed (pip install 'detector[redis]')")
+    with pytest.raises(ConfigError, match=match):
+        NearDuplicateIndex(redis=options)
+
+
+def test_redis_index_shared_by_threads_loses_nothing(redis_config: dict[str, Any]) -> None:
+    sigs = _random_signatures(120, seed=1)
+    index = NearDuplicateIndex(redis=redis_config, basename="test-threads")
+    refused: list[int] = []
+
+    def work(k: int) -> None:
+        for i in range(k, 100, 4):
+            index.add_signatures([f"doc{i}"], sigs[i : i + 1])
+        for i in range(100, 120):  # every thread tries the same ids: one claim each wins
+            try:
+                index.add_signatures([f"doc{i}"], sigs[i : i + 1])
+            except ValueError:
+                refused.append(i)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(index) == 120 and sorted(refused) == sorted(list(range(100, 120)) * 3)
+    assert all(index.query_signature(sigs[i]) == [(f"doc{i}", 1.0)] for i in range(120))

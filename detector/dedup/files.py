@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import threading
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,11 +19,32 @@ from detector.errors import ConfigError, InputError
 
 FILE_FORMAT = "detector.dedup"
 FILE_VERSION = 1
+#: What writes each kind of file, for the messages on reading a foreign one.
+_WRITERS = {"index": "NearDuplicateIndex.save()", "signatures": "save_signatures()"}
 
 
 # ----------------------------------------------------------------------------------------------------
 # Files: signatures and indexes as JSON + npz (no pickle)
 # ----------------------------------------------------------------------------------------------------
+
+
+def _check_ids(ids: Sequence[str]) -> None:
+    """Refuse ids that a saved file or Redis could not store: each is a non-empty str
+    that UTF-8 can encode (no lone surrogates).
+
+    Raises:
+        TypeError: on an id that is not a str.
+        ValueError: on an empty id, or one that UTF-8 cannot encode.
+    """
+    for doc_id in ids:
+        if not isinstance(doc_id, str):
+            raise TypeError(f"document ids are str, got {type(doc_id).__name__} {doc_id!r}")
+        if not doc_id:
+            raise ValueError("document id is empty")
+        try:
+            doc_id.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"document id {doc_id!r} cannot be encoded as UTF-8 ({exc.reason})") from exc
 
 
 def _encode_ids(ids: Sequence[str]) -> tuple[npt.NDArray[np.uint8], IntArray]:
@@ -38,27 +62,52 @@ def _decode_ids(blob: npt.NDArray[np.uint8], offsets: IntArray) -> list[str]:
 
 
 def _write_npz(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray[Any, Any]]) -> None:
+    """Write ``path`` through a temporary file beside it (unique to the thread), creating missing folders.
+
+    Raises:
+        ConfigError: ``path`` is a directory or cannot be written; no temporary file is left behind.
+    """
+    if path.is_dir():
+        raise ConfigError(f"cannot write {path}: it is a directory; give a file name, such as {path / 'crawl.index'}")
     meta_bytes = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     payload: dict[str, Any] = {"meta": meta_bytes, **arrays}
-    with tmp.open("wb") as fh:
-        np.savez_compressed(fh, **payload)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as fh:
+            np.savez_compressed(fh, **payload)
+        tmp.replace(path)
+    except BaseException as exc:  # a full disk, no permission, an interrupt: no temporary file left
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError):
+            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise
 
 
 def _read_npz(path: Path, kind: str) -> tuple[dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
     """Read a file written by :func:`_write_npz` with ``allow_pickle=False`` (no object arrays, no code).
 
     Raises:
-        InputError: missing, unreadable or not one of our files, or of another version or kind.
+        InputError: missing, a directory, unreadable or not one of our files, or of another version or kind.
     """
+    writer = _WRITERS[kind]
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give the file that {writer} wrote")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(2)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if magic != b"PK":  # np.load would read a .npy array, or suggest allow_pickle for anything else
+        raise InputError(f"{path}: not a saved {kind} file (not an .npz archive); give a file that {writer} wrote")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise InputError(f"{path}: not a readable .npz file ({exc})") from exc
+        raise InputError(f"{path}: not a readable .npz file ({exc}); give a file that {writer} wrote") from exc
     try:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
     except (KeyError, ValueError) as exc:
@@ -103,9 +152,11 @@ def save_signatures(path: str | Path, ids: Sequence[str], signatures: U32Array, 
     """Save signatures with their ids and MinHash parameters (scheme, num_perm, seed, hash, shingle size).
 
     Raises:
-        ValueError: when ids and signatures differ in length.
-        ConfigError: when the signatures do not match ``params``.
+        TypeError: on an id that is not a str.
+        ValueError: when ids and signatures differ in length, or on an empty id or one UTF-8 cannot encode.
+        ConfigError: when the signatures do not match ``params``, or ``path`` cannot be written.
     """
+    _check_ids(ids)
     if len(ids) != signatures.shape[0]:
         raise ValueError(f"{len(ids)} ids but {signatures.shape[0]} signatures")
     if signatures.ndim != 2 or signatures.shape[1] != params.num_perm or signatures.dtype != np.uint32:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from detector.dedup.files import FILE_FORMAT, FILE_VERSION, _checked_arrays, _encode_ids, _read_npz, _write_npz
+from detector.dedup.files import (
+    FILE_FORMAT,
+    FILE_VERSION,
+    _check_ids,
+    _checked_arrays,
+    _encode_ids,
+    _read_npz,
+    _write_npz,
+)
 from detector.dedup.lsh import (
     DEFAULT_RECALL,
     DEFAULT_THRESHOLD,
@@ -112,8 +121,22 @@ class _RedisTables:
             raise missing_extra("redis", "redis") from exc
         from datasketch import MinHashLSH
 
+        options = dict(config)
+        shown = {k: "***" if "password" in k else v for k, v in options.items()}
+        for name in ("port", "db"):  # redis-py would raise a bare ValueError or TypeError on connecting
+            try:
+                int(options.get(name, 0))
+            except (TypeError, ValueError):
+                raise ConfigError(f"Redis option {name}={options[name]!r} is not a whole number") from None
+        if not isinstance(options.get("host"), str | None):
+            raise ConfigError(f"Redis option host={options['host']!r} is not a host name")
+        try:
+            self._client = redis.Redis(**options)
+        except TypeError as exc:  # an unknown keyword: the message names it
+            raise ConfigError(
+                f"bad Redis option: {exc} (give redis.Redis keyword arguments: host, port, db, ...)"
+            ) from exc
         self._base = basename.encode("utf-8")
-        self._client = redis.Redis(**dict(config))
         self._sig_key = self._base + b"_signatures"
         self._meta_key = self._base + b"_meta"
         encoded = json.dumps(meta, sort_keys=True)
@@ -121,7 +144,9 @@ class _RedisTables:
             self._client.setnx(self._meta_key, encoded)
             stored = self._client.get(self._meta_key)
         except redis.exceptions.RedisError as exc:
-            raise ConfigError(f"cannot reach Redis with {dict(config)}: {exc}") from exc
+            raise ConfigError(f"cannot reach Redis with {shown}: {exc}") from exc
+        except (TypeError, ValueError) as exc:  # an option of the wrong type, found on connecting
+            raise ConfigError(f"Redis refused the options {shown}: {exc}") from exc
         if stored is not None and json.loads(stored) != meta:
             raise ConfigError(
                 f"the Redis index {basename!r} was made with other parameters: {stored.decode('utf-8')} "
@@ -130,7 +155,7 @@ class _RedisTables:
         self.lsh: MinHashLSH = MinHashLSH(
             num_perm=lsh.num_perm,
             params=(lsh.bands, lsh.rows),
-            storage_config={"type": "redis", "basename": self._base, "redis": dict(config)},
+            storage_config={"type": "redis", "basename": self._base, "redis": options},
             prepickle=False,
         )
 
@@ -138,7 +163,10 @@ class _RedisTables:
         return bool(self._client.hexists(self._sig_key, key))
 
     def add(self, key: bytes, signature: U32Array, minhash: LeanMinHash) -> bool:
-        """Claim ``key`` (HSETNX: atomic across processes) and index it; False when it was already there."""
+        """Claim ``key`` (HSETNX: atomic across threads and processes) and index it; False when it was
+        already there. Each step is one Redis command on a thread-safe client, so concurrent adds lose
+        nothing; between the claim and the band inserts, the key counts and is ``in`` the index but a
+        query cannot find it yet (a process that dies there leaves it so)."""
         if not self._client.hsetnx(self._sig_key, key, signature.astype("<u4").tobytes()):
             return False
         self.lsh.insert(key, minhash, check_duplication=False)
@@ -182,9 +210,15 @@ class NearDuplicateIndex:
     basename with the same parameters shares the index (other parameters are refused). Needs the ``redis``
     package (``pip install 'detector[redis]'``).
 
+    **Threads**: one index may be shared by threads. In memory mode a lock guards the steps that change
+    the tables and the reads that depend on them (the MinHash signatures are computed outside it); in
+    Redis mode every step is one command on redis-py's thread-safe client, and ids are claimed with
+    HSETNX. Ids are non-empty str that UTF-8 can encode (:meth:`add` refuses others).
+
     Raises:
-        ConfigError: on parameters out of range, a missing redis package, an unreachable Redis, or a Redis
-            index made with other parameters.
+        ConfigError: on parameters out of range, a missing redis package, bad Redis options (an unknown
+            keyword, a port that is no number), an unreachable Redis, or a Redis index made with other
+            parameters.
     """
 
     def __init__(
@@ -211,6 +245,7 @@ class NearDuplicateIndex:
         self._index: dict[str, int] = {}
         self._sig_blocks: list[U32Array] = []  # fixed-size blocks: growing never copies, slack < one block
         self._tables = _MemoryTables(bands=self.lsh.bands)
+        self._lock = threading.Lock()  # the memory-mode ids, signatures and tables change together
         if redis is not None:
             self._redis = _RedisTables(redis, basename, self._meta(), self.lsh)
 
@@ -233,21 +268,29 @@ class NearDuplicateIndex:
         if not isinstance(doc_id, str):
             return False
         if self._redis is not None:
-            return self._redis.contains(doc_id.encode("utf-8"))
+            try:
+                return self._redis.contains(doc_id.encode("utf-8"))
+            except UnicodeEncodeError:  # a lone surrogate: never added
+                return False
         return doc_id in self._index
 
     @property
     def nbytes(self) -> int:
         """Bytes of the NumPy arrays allocated (signature blocks + band tables); ids and their dict come on top."""
-        return int(sum(b.nbytes for b in self._sig_blocks) + self._tables.nbytes)
+        with self._lock:
+            return int(sum(b.nbytes for b in self._sig_blocks) + self._tables.nbytes)
 
     # -- adding -----------------------------------------------------------------------------------
 
     def add(self, doc_id: str, text: str) -> bool:
         """Index one page's cleaned text under ``doc_id``; False (and nothing stored) when it has no word.
 
+        ``doc_id`` is a non-empty str that UTF-8 can encode (what :meth:`save` and Redis store).
+
         Raises:
-            ValueError: when ``doc_id`` is already in the index.
+            TypeError: when ``doc_id`` is not a str.
+            ValueError: when ``doc_id`` is already in the index, empty, or not encodable as UTF-8 (a lone
+                surrogate).
         """
         return self.add_many([doc_id], [text])[0]
 
@@ -255,8 +298,11 @@ class NearDuplicateIndex:
         """Index many pages at once through the batch signature path; one bool per page as :meth:`add`.
 
         Raises:
-            ValueError: on an id already in the index or repeated in ``ids``, or lengths that differ.
+            TypeError: on an id that is not a str.
+            ValueError: on an id already in the index, repeated in ``ids``, empty or not encodable as
+                UTF-8, or lengths that differ.
         """
+        _check_ids(ids)
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
         if len(set(ids)) != len(ids):
@@ -271,9 +317,12 @@ class NearDuplicateIndex:
         """Index precomputed signatures (from a :class:`MinHasher` with this index's parameters).
 
         Raises:
-            ValueError: on an id already in the index, or lengths that differ.
+            TypeError: on an id that is not a str.
+            ValueError: on an id already in the index, repeated in ``ids``, empty or not encodable as
+                UTF-8, or lengths that differ.
             ConfigError: on signatures of another width.
         """
+        _check_ids(ids)
         if signatures.ndim != 2 or signatures.shape[1] != self.params.num_perm:
             raise ConfigError(f"signatures of shape {signatures.shape} do not have num_perm {self.params.num_perm}")
         if len(ids) != signatures.shape[0]:
@@ -288,15 +337,17 @@ class NearDuplicateIndex:
                 if not self._redis.add(doc_id.encode("utf-8"), sig, self.hasher.to_datasketch(sig)):
                     raise ValueError(f"document id {doc_id!r} is already in the index")
             return ok.tolist()
-        for doc_id in keep_ids:
-            if doc_id in self._index:
-                raise ValueError(f"document id {doc_id!r} is already in the index")
-        start = len(self._ids)
-        self._append_signatures(keep)
-        for i, doc_id in enumerate(keep_ids):
-            self._index[doc_id] = start + i
-        self._ids.extend(keep_ids)
-        self._tables.add(self._band_hasher.keys(keep), start)
+        keys = self._band_hasher.keys(keep)
+        with self._lock:
+            for doc_id in keep_ids:
+                if doc_id in self._index:
+                    raise ValueError(f"document id {doc_id!r} is already in the index")
+            start = len(self._ids)
+            self._append_signatures(keep)
+            for i, doc_id in enumerate(keep_ids):
+                self._index[doc_id] = start + i
+            self._ids.extend(keep_ids)
+            self._tables.add(keys, start)
         return ok.tolist()
 
     def _append_signatures(self, sigs: U32Array) -> None:
@@ -351,12 +402,14 @@ class NearDuplicateIndex:
                 if agree >= need:
                     found.append((key.decode("utf-8"), agree / self.params.num_perm))
         else:
-            docs = self._tables.lookup(self._band_hasher.keys(signature))
-            if docs.size:
-                agree = np.count_nonzero(self._stored(docs) == signature[None, :], axis=1)
-                for d, k in zip(docs.tolist(), agree.tolist(), strict=True):
-                    if k >= need:
-                        found.append((self._ids[d], k / self.params.num_perm))
+            query_keys = self._band_hasher.keys(signature)
+            with self._lock:
+                docs = self._tables.lookup(query_keys)
+                if docs.size:
+                    agree = np.count_nonzero(self._stored(docs) == signature[None, :], axis=1)
+                    for d, k in zip(docs.tolist(), agree.tolist(), strict=True):
+                        if k >= need:
+                            found.append((self._ids[d], k / self.params.num_perm))
         found.sort(key=lambda item: (-item[1], item[0]))
         return found
 
@@ -364,20 +417,22 @@ class NearDuplicateIndex:
 
     def save(self, path: str | Path) -> None:
         """Write the index to ``path`` (one ``.npz``: JSON parameters, ids, signatures; the band tables are
-        rebuilt on load). Loading it cannot run code.
+        rebuilt on load). Loading it cannot run code. Missing folders are created; the file is written
+        beside ``path`` first and renamed into place, so a failed save leaves nothing behind. Other threads
+        may go on adding while it writes: the file holds the pages added before it began.
 
         Raises:
-            ConfigError: for a Redis-backed index (its state lives in Redis).
+            ConfigError: for a Redis-backed index (its state lives in Redis), or a ``path`` that cannot be
+                written (a directory, no permission, a full disk).
         """
         if self._redis is not None:
             raise ConfigError("a Redis-backed index lives in Redis: save() is for in-memory indexes")
-        blob, offsets = _encode_ids(self._ids)
-        meta = self._meta() | {"count": len(self._ids)}
-        arrays: dict[str, np.ndarray[Any, Any]] = {
-            "signatures": self._all_signatures(),
-            "id_bytes": blob,
-            "id_offsets": offsets,
-        }
+        with self._lock:
+            ids = list(self._ids)
+            sigs = self._all_signatures()
+        blob, offsets = _encode_ids(ids)
+        meta = self._meta() | {"count": len(ids)}
+        arrays: dict[str, np.ndarray[Any, Any]] = {"signatures": sigs, "id_bytes": blob, "id_offsets": offsets}
         _write_npz(Path(path), meta, arrays)
 
     @classmethod
@@ -385,7 +440,8 @@ class NearDuplicateIndex:
         """Read an index written by :meth:`save` (``np.load(allow_pickle=False)``: no code runs).
 
         Raises:
-            InputError: missing, corrupt or foreign file.
+            InputError: a missing path, a directory, or a file that is not a saved index (another format,
+                corrupt, repeated or unusable ids).
             ConfigError: parameters this version cannot use (another scheme, normalisation, bands).
         """
         p = Path(path)
@@ -397,6 +453,9 @@ class NearDuplicateIndex:
         except (KeyError, TypeError) as exc:
             raise InputError(f"{p}: no LSH parameters or threshold recorded") from exc
         index = cls(threshold=threshold, params=params, lsh=lsh)
-        index.add_signatures(ids, sigs)
+        try:
+            index.add_signatures(ids, sigs)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{p}: a corrupt index file: {exc}") from exc
         index._tables.compact()
         return index
