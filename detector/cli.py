@@ -207,24 +207,33 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
     # With a cross-page stage, clusters need every page first: rows wait in a temporary file (memory stays
     # flat), sketches in memory (about 1 KB a page) but for their shingle sets, which the stage spools to
     # a temporary file of its own; then each row is written with its cross-page columns.
-    with (
-        contextlib.nullcontext() if cross is None else cross,
-        open_writer(args.output) as writer,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
-    ):
-        for row, sketch in _progress(rows, show_progress):
-            statuses[row["status"]] += 1
-            if row.get("label"):
-                labels[row["label"]] += 1
-            if cross is None:
-                writer.write(row)
-            else:
-                cross.add(row, sketch)
-                spool.write(json.dumps(row) + "\n")  # ASCII: a file name's undecodable bytes round-trip too
-        if cross is not None:
-            spool.seek(0)
-            for line, extra in zip(spool, cross.finish(), strict=True):
-                writer.write(json.loads(line) | extra)
+    try:
+        with (
+            contextlib.nullcontext() if cross is None else cross,
+            open_writer(args.output) as writer,
+            tempfile.TemporaryFile("w+", encoding="utf-8") as spool,
+        ):
+            for row, sketch in _progress(rows, show_progress):
+                statuses[row["status"]] += 1
+                if row.get("label"):
+                    labels[row["label"]] += 1
+                if cross is None:
+                    writer.write(row)
+                else:
+                    cross.add(row, sketch)
+                    spool.write(json.dumps(row) + "\n")  # ASCII: a file name's undecodable bytes round-trip too
+            if cross is not None:
+                spool.seek(0)
+                for line, extra in zip(spool, cross.finish(), strict=True):
+                    writer.write(json.loads(line) | extra)
+    except BrokenPipeError:
+        raise  # the reader of standard output went away: main() ends quietly
+    except OSError as exc:  # a full disk, most often: readers turn their own failures into rows
+        target = args.output if args.output not in (None, "-") else "standard output"
+        raise DetectorError(
+            f"the run stopped after {sum(statuses.values())} records: {exc.strerror or exc} while writing "
+            f"{target} (or the temporary files of --dedup); rows written before it may be in the output"
+        ) from exc
     print(_summary(statuses, labels), file=sys.stderr)
     if cross is not None:
         _cross_outputs(args, cross)

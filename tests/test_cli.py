@@ -409,3 +409,20 @@ def test_bucket_pairs_finds_more_of_a_large_family_of_near_copies(tmp_path: Path
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         singletons.append(sum(r["cluster_size"] == 1 for r in rows))
     assert singletons[0] > singletons[1]  # a bucket of 300 pages, checked 2 or 256 neighbours a page
+
+
+def test_a_full_disk_is_one_error_line(
+    mixed_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from detector.io.writers import JsonlWriter
+
+    def full(self: JsonlWriter, row: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(JsonlWriter, "write", full)
+    out = tmp_path / "v.jsonl"
+    assert main(["score", str(mixed_inputs), "-o", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and str(out) in err and "Traceback" not in err
