@@ -200,8 +200,9 @@ class NearDuplicateIndex:
     per page (512 + 156 = 668 bytes at the defaults; signatures live in blocks of 4,096, so growing never
     copies them), plus the id string and its dict entry. Measured at 100,000 pages with 35-character ids
     (``python -m detector.bench_dedup``, reports/bench_dedup.md section 4): 680 bytes per page in arrays
-    and 842 bytes per page in all (tracemalloc); 10,900 adds/s one at a time and 9,400 queries/s on one
-    core. The tables are sorted arrays in levels of doubling size plus a buffer of 2,048 pages (no dict of
+    and 842 bytes per page in all (tracemalloc); 7,700-10,900 adds/s one at a time and 7,200-9,400
+    queries/s on one core (two runs on a shared machine; the thread lock measured no slower side by side).
+    The tables are sorted arrays in levels of doubling size plus a buffer of 2,048 pages (no dict of
     lists per band), so a bulk :meth:`add_many` costs one sort.
 
     **Redis mode** (``redis={"host": ..., "port": ...}``, any ``redis.Redis`` keyword arguments): the band
