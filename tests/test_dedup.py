@@ -591,3 +591,16 @@ def test_redis_index_shared_by_threads_loses_nothing(redis_config: dict[str, Any
         t.join()
     assert len(index) == 120 and sorted(refused) == sorted(list(range(100, 120)) * 3)
     assert all(index.query_signature(sigs[i]) == [(f"doc{i}", 1.0)] for i in range(120))
+
+
+def test_a_neighbourly_table_puts_pages_sharing_the_next_band_side_by_side() -> None:
+    from detector.dedup.lsh import BandTable
+
+    # 6 documents, 2 bands; all share band 0; documents 1, 3 and 5 also share band 1
+    keys = np.array([[7, 10], [7, 99], [7, 20], [7, 99], [7, 30], [7, 99]], dtype=np.uint64)
+    plain, near = BandTable.build(keys), BandTable.build_neighbourly(keys)
+    in_bucket = near.docs[near.keys == 7].tolist()
+    assert plain.docs[plain.keys == 7].tolist() == [0, 1, 2, 3, 4, 5]
+    assert in_bucket == [0, 2, 4, 1, 3, 5]  # by the next band's key (10, 20, 30, 99 x3), then document
+    assert sorted(near.candidate_pairs(1).tolist()) != sorted(plain.candidate_pairs(1).tolist())
+    assert [1, 3] in near.candidate_pairs(1).tolist() and [3, 5] in near.candidate_pairs(1).tolist()

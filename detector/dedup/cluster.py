@@ -266,11 +266,11 @@ def cluster_signatures(
         apart = copy_sims < threshold
         reps = np.concatenate((reps, copy_pairs[apart, 1]))
         copy_pairs, copy_sims = copy_pairs[~apart], copy_sims[~apart]
-    # LSH over the representatives only; ties in the table follow id order, so the bounded expansion of
-    # oversized buckets does not depend on the input order either.
+    # LSH over the representatives only; ties in the table follow the next band's key, then id order, so the
+    # bounded expansion of oversized buckets does not depend on the input order either.
     reps = reps[np.argsort(rank[reps], kind="stable")]
     if reps.size >= 2:
-        table = BandTable.build(band_keys(signatures[reps], lsh))
+        table = BandTable.build_neighbourly(band_keys(signatures[reps], lsh))
         local = table.candidate_pairs(max_bucket_pairs)
         cand = reps[local] if len(local) else np.empty((0, 2), np.int64)
         if shingles is None:

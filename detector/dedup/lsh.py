@@ -14,13 +14,15 @@ from detector.errors import ConfigError
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_RECALL = 0.95
 #: A bucket shared by more documents than this is not expanded into all its pairs (k*(k-1)/2 of them):
-#: each member is paired with the next ``MAX_BUCKET_PAIRS`` members in id order instead. Exact copies are
-#: merged before LSH (:func:`cluster_signatures`), so only many distinct pages that agree on a whole band
-#: reach this; 64 bounds the pairs per bucket member at 64 (8 bytes each, per band, while pairing). The
-#: price is recall inside such a bucket: of 2,000 (10,000) copies of one 315-word text with 3 random words
-#: replaced in each, whose pairs sit near J = 0.8, 1,256 (5,778) stay singletons at 64, 380 (2,180) at 256,
-#: where pairing all of a bucket leaves about 276 (1,481) with no partner at all; 256 takes 2.7x (3.7x) the
-#: time. On the corpus's 20,741 texts, 64 and 256 give the same clusters: real buckets are small.
+#: each member is paired with the next ``MAX_BUCKET_PAIRS`` members in the table's order instead (for
+#: batch clustering, :meth:`BandTable.build_neighbourly`: by the next band's key). Exact copies are merged
+#: before LSH (:func:`cluster_signatures`), so only many distinct pages that agree on a whole band reach
+#: this; 64 bounds the pairs per bucket member at 64 (8 bytes each, per band, while pairing). The price is
+#: recall inside such a bucket: of 2,000 (10,000) copies of one 315-word text with 3 random words replaced
+#: in each, whose pairs sit near J = 0.8, 986 (3,953) stay singletons at 64, 440 (1,795) at 256, where
+#: pairing all of a bucket leaves about 276 (1,481) with no partner at all; 256 takes 2.2x (3.0x) the time.
+#: In document order, 64 left 1,256 (5,778) in 0.6x (0.55x) the time. On the corpus's 20,741 texts every
+#: setting gives the same clusters: real buckets are small.
 MAX_BUCKET_PAIRS = 64
 
 
@@ -274,6 +276,18 @@ class BandTable:
         return cls(keys=flat[order], docs=docs)
 
     @classmethod
+    def build_neighbourly(cls, keys: U64Array) -> BandTable:
+        """As :meth:`build`, but a bucket's documents ordered by their key in the next band (then by
+        document): in a bucket too large to pair whole (:meth:`candidate_pairs`), the documents that also
+        share the next band, the likelier near-duplicates, fall in each other's window. For batch
+        clustering; a table that is merged later (:meth:`merge`) keeps only the key order."""
+        flat = keys.ravel()
+        following = np.roll(keys, -1, axis=1).ravel()
+        order = np.lexsort((following, flat))  # stable: documents in index order within equal keys
+        docs = (order // keys.shape[1]).astype(np.uint32)
+        return cls(keys=flat[order], docs=docs)
+
+    @classmethod
     def merge(cls, first: BandTable, second: BandTable) -> BandTable:
         keys = np.concatenate((first.keys, second.keys))
         docs = np.concatenate((first.docs, second.docs))
@@ -301,7 +315,8 @@ class BandTable:
 
         Found by walking the sorted keys: a bucket of k documents gives its k*(k-1)/2 pairs when
         k <= max_bucket_pairs + 1, else each member is paired with the next ``max_bucket_pairs`` members
-        (in document order, the order ties keep in the stable sort). No Python dict is built.
+        in the table's order within the bucket (document order, or the next band's key for a table from
+        :meth:`build_neighbourly`). No Python dict is built.
         """
         keys, docs = self.keys, self.docs.astype(np.int64)
         n = keys.size
