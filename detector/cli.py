@@ -185,7 +185,7 @@ def _write_rows(args: argparse.Namespace, mode: str) -> int:
     from detector.io import iter_pages, open_writer
     from detector.io.outputs import check_outputs
 
-    tables = [getattr(args, "sites", None) or "", getattr(args, "families", None) or ""]
+    tables = [t for t in (getattr(args, "sites", None), getattr(args, "families", None)) if t]
     outputs = check_outputs(args.output, tables, args.inputs)
     pages = iter_pages(args.inputs, max_bytes=_max_bytes(args), skip=outputs)
     statuses: Counter[str] = Counter()

@@ -13,13 +13,14 @@ from __future__ import annotations
 import codecs
 import re
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A lone surrogate: no character of any text, and one that UTF-8 cannot encode.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def without_surrogates(text: str) -> str:
     """``text`` with each lone surrogate (a ``"\\ud800"`` escape in JSON input; no character of any page)
     replaced by U+FFFD, as a decoder replaces an invalid byte: UTF-8 cannot encode one."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    return LONE_SURROGATE.sub("\ufffd", text) if LONE_SURROGATE.search(text) else text
 
 
 # ----------------------------------------------------------------------------------------------------

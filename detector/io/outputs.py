@@ -43,7 +43,7 @@ def check_outputs(output: str | None, tables: Sequence[str], inputs: Sequence[st
         if real in outputs:
             raise ConfigError(f"{outputs[real]} and {path} are the same file: give each output its own name")
         outputs[real] = path
-    existing = {_file_key(p): p for p in outputs.values() if _file_key(p) is not None}
+    existing = {key for p in outputs.values() if (key := _file_key(p)) is not None}
     for name in inputs:
         if name == "-":
             continue

@@ -196,11 +196,7 @@ def _iter_inputs(names: list[str], recursive: bool, max_bytes: int | None, skip:
                     continue
                 yield from _read_file(path, fmt, max_bytes)
         else:
-            named = _format_of(name)
-            if named is None:
-                yield from _read_pipe(name, max_bytes)
-            else:
-                yield from _read_file(name, named, max_bytes)
+            yield from _read_file(name, _format_of(name), max_bytes)
 
 
 def _walk(root: str, recursive: bool) -> Iterator[tuple[str, InputFormat]]:
@@ -300,14 +296,18 @@ def _gunzipped(raw: IO[bytes], name: str) -> IO[bytes]:
     return raw
 
 
-def _read_file(path: str, fmt: InputFormat, max_bytes: int | None) -> Iterator[Page]:
-    """The pages of one file of a known format; an unreadable file gives one error page."""
+def _read_file(path: str, fmt: InputFormat | None, max_bytes: int | None) -> Iterator[Page]:
+    """The pages of one file; ``fmt`` None (a named pipe or device given without a known extension): told
+    by its content. An unreadable file gives one error page."""
     try:
         raw = _open_raw(path)
     except OSError as exc:
         yield _unreadable(path, exc)
         return
     with raw:
+        if fmt is None:
+            yield from _iter_stream(raw, path, max_bytes)
+            return
         if fmt == "warc":  # warcio detects and reads gzip members itself, so the file is given raw
             yield from iter_warc(raw, path, max_bytes)
             return
@@ -321,17 +321,6 @@ def _read_file(path: str, fmt: InputFormat, max_bytes: int | None) -> Iterator[P
             yield from iter_jsonl(fh, path, max_bytes)
         else:
             yield page
-
-
-def _read_pipe(path: str, max_bytes: int | None) -> Iterator[Page]:
-    """A named pipe or character device given without a known extension: sniffed by content."""
-    try:
-        fh = _open_raw(path)
-    except OSError as exc:
-        yield _unreadable(path, exc)
-        return
-    with fh:
-        yield from _iter_stream(fh, path, max_bytes)
 
 
 def _unreadable(path: str, exc: BaseException) -> Page:

@@ -14,7 +14,7 @@ import importlib
 import logging
 import zlib
 from collections.abc import Generator, Iterator
-from typing import IO, Any, ClassVar, cast
+from typing import IO, Any, ClassVar, Literal, cast
 
 from detector.errors import missing_extra
 from detector.io.common import BIG_CHUNK, CHUNK, UTF8_BOM, brief, read_capped
@@ -162,6 +162,10 @@ def _is_single_gzip(exc: Exception) -> bool:
     return type(exc).__name__ == "ArchiveLoadFailed" and "non-chunked gzip" in str(exc)
 
 
+#: What follows a stretch of records (see :func:`_warc_records`).
+_Then = tuple[Literal["seek", "gunzip"], int] | None
+
+
 def iter_warc(fh: IO[bytes], name: str, max_bytes: int | None = None) -> Iterator[Page]:
     """One page per response record (and per HTML resource record) of a WARC stream.
 
@@ -175,22 +179,23 @@ def iter_warc(fh: IO[bytes], name: str, max_bytes: int | None = None) -> Iterato
     """
     stream, skip = fh, 0
     while True:
-        resume = yield from _warc_records(stream, name, max_bytes, skip)
-        if resume is None:
+        then = yield from _warc_records(stream, name, max_bytes, skip)
+        if then is None:
             return
-        if resume < 0:  # gzipped whole: read it through gzip, past the -resume records already given
+        how, at = then
+        if how == "gunzip":  # gzipped whole: read it through gzip, past the records already given
             LOGGER.info("%s is gzipped as one whole file, not record by record: reading it through gzip", name)
             fh.seek(0)
-            stream, skip = cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb")), -resume
+            stream, skip = cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb")), at
         else:
-            fh.seek(resume)
+            fh.seek(at)
             stream, skip = fh, 0
 
 
-def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) -> Generator[Page, None, int | None]:
-    """The pages of a WARC stream from where ``fh`` is, less its first ``skip`` records; returns None at
-    the end, the offset to read on from past a corrupt gzip member, or minus the number of records read
-    when the file turns out to be gzipped as one whole."""
+def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) -> Generator[Page, None, _Then]:
+    """The pages of a WARC stream from where ``fh`` is, less its first ``skip`` records; returns what comes
+    next: None at the end, ``("seek", offset)`` to read on past a corrupt gzip member, ``("gunzip",
+    records_read)`` when the file turns out to be gzipped as one whole."""
     archive = archive_iterator()(fh, name)
     records = iter(archive)
     next_offset = max(0, archive.offset)  # where the next record starts, as far as known
@@ -213,10 +218,10 @@ def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) ->
         except _DamagedMember as exc:
             lost, resume = _damaged(fh, name, next_offset, None, None, exc)
             yield lost
-            return resume
+            return None if resume is None else ("seek", resume)
         except Exception as exc:  # warcio raises many kinds on corrupt input
             if count and _is_single_gzip(exc) and fh.seekable() and not isinstance(fh, gzip.GzipFile):
-                return -count
+                return ("gunzip", count)
             where = f"{name}@{next_offset}"
             LOGGER.warning(
                 "%s: unreadable WARC data after offset %d, rest of the file skipped: %s", name, next_offset, brief(exc)
@@ -256,7 +261,7 @@ def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) ->
         except _DamagedMember as exc:
             lost, resume = _damaged(fh, name, start, rid, url, exc)
             yield lost
-            return resume
+            return None if resume is None else ("seek", resume)
         except Exception as exc:
             LOGGER.warning(
                 "%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, brief(exc)

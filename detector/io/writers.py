@@ -29,7 +29,6 @@ import logging
 import math
 import numbers
 import os
-import re
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -37,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import IO, Any, Literal, Self
 
+from detector.decoding import LONE_SURROGATE
 from detector.errors import ConfigError, missing_extra
 
 LOGGER = logging.getLogger(__name__)
@@ -102,13 +102,10 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _printable_str(text: str) -> str:
     """``text`` as valid Unicode: a lone surrogate (a file name's undecodable byte, kept by Python as
     U+DC80-U+DCFF; a ``"\\ud800"`` escape in JSON input) becomes a visible escape, ``caf\\xe9.txt``."""
-    if not _SURROGATE.search(text):
+    if not LONE_SURROGATE.search(text):
         return text
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -135,7 +132,7 @@ def to_json(obj: Any) -> str:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_json_default)
     except ValueError:  # a NaN or an infinity somewhere: rare, so the copy is made only then
         text = json.dumps(_finite(json.loads(json.dumps(obj, default=_json_default))), ensure_ascii=False)
-    if _SURROGATE.search(text):  # rare too: an undecodable file name as an id
+    if LONE_SURROGATE.search(text):  # rare too: an undecodable file name as an id
         return to_json(printable(json.loads(json.dumps(obj, default=_json_default))))
     return text
 
