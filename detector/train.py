@@ -36,7 +36,7 @@ from detector.estimator import SignalClassifier
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
 from detector.model import TEXT_FEATURE, PageModel, TextModel, default_model_dir
 from detector.pipeline import DetectorConfig, clean_page
-from detector.textfeatures import frequent_tokens, idf_weights, raw_blocks, weighted
+from detector.textfeatures import frequent_tokens, idf_weights, raw_blocks, shrink_topic_weights, weighted
 from detector.types import Cleaned
 
 LOGGER = logging.getLogger(__name__)
@@ -233,10 +233,19 @@ def text_sample_weights(sources: list[str], y: np.ndarray) -> np.ndarray:
 
 
 def fit_text_model(
-    texts: list[str], y: np.ndarray, seed: int = SEED, sample_weight: np.ndarray | None = None
+    texts: list[str],
+    y: np.ndarray,
+    seed: int = SEED,
+    sample_weight: np.ndarray | None = None,
+    pairs: Sequence[object] | None = None,
 ) -> TextModel:
     """Logistic regression on the prose's IDF-weighted word, byte and function-word n-grams
-    (``detector.textfeatures``)."""
+    (``detector.textfeatures``).
+
+    ``pairs`` names each text's pair (a human text and its machine rewrites); with it, the weights along
+    the main axes of the pairs' topics are shrunk after the fit (:func:`~detector.textfeatures.
+    shrink_topic_weights`), so that a text's topic moves its score less.
+    """
     from sklearn.linear_model import LogisticRegression
 
     frequent = frequent_tokens(texts)
@@ -247,8 +256,11 @@ def fit_text_model(
         C=TEXT_MODEL_C, tol=TEXT_MODEL_TOL, class_weight="balanced", max_iter=3000, random_state=seed
     )
     clf.fit(X, y, sample_weight=sample_weight)
+    coef = clf.coef_[0]
+    if pairs is not None:
+        coef = shrink_topic_weights(coef, X, y, pairs)
     return TextModel(
-        coef=clf.coef_[0].astype(np.float32),
+        coef=coef.astype(np.float32),
         intercept=float(clf.intercept_[0]),
         idf_words=idf[0],
         idf_bytes=idf[1],
@@ -308,7 +320,8 @@ def text_logits(table: FeatureTable, seed: int = SEED) -> TextLogits:
 
     def fit(rows: np.ndarray) -> TextModel:
         weights = text_sample_weights([table.source[i] for i in rows], y[rows])
-        return fit_text_model([table.texts[i] for i in rows], y[rows], seed, weights)
+        pairs = [table.group[i] for i in rows]
+        return fit_text_model([table.texts[i] for i in rows], y[rows], seed, weights, pairs)
 
     def out_of_fold(groups: Sequence[str]) -> np.ndarray:
         logits = np.zeros(len(y))

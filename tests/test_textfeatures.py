@@ -9,7 +9,9 @@ from detector.textfeatures import (
     byte_ngrams,
     frequent_tokens,
     idf_weights,
+    pair_means,
     raw_blocks,
+    shrink_topic_weights,
     token_blocks,
     weighted,
 )
@@ -82,3 +84,63 @@ def test_the_text_models_logit_weighs_by_the_prose_it_rests_on() -> None:
     np.testing.assert_allclose(got, raw * n / (n + EVIDENCE_WORDS))
     assert got[2] == 0.0  # no prose, no evidence either way
     assert got[0] > 0 and abs(got[1]) < abs(raw[1])  # the sign is kept, a few words count for less
+
+
+def _paired_rows() -> tuple[object, np.ndarray, np.ndarray]:
+    """60 sparse rows: 19 pairs of a human text with two rewrites, and three one-class rows (web pages)."""
+    from scipy.sparse import random as sparse_random
+
+    X = sparse_random(60, 500, density=0.05, random_state=1, format="csr", dtype=np.float32)
+    y = np.array([0, 1, 1] * 20)
+    pairs = np.repeat(np.arange(20), 3).astype(str)
+    pairs[-3:] = ["web-1", "web-2", "web-3"]
+    y[-3:] = 0
+    return X, y, pairs
+
+
+def test_pair_means_average_the_two_classes_of_each_pair() -> None:
+    X, y, pairs = _paired_rows()
+    P = pair_means(X, y, pairs).toarray()
+    dense = X.toarray()
+    assert P.shape == (19, 500)  # the one-class rows make no pair
+    np.testing.assert_allclose(P[0], 0.5 * dense[0] + 0.25 * (dense[1] + dense[2]), rtol=1e-6)
+
+
+def test_topic_shrink_cuts_the_weights_along_the_pairs_main_axes() -> None:
+    X, y, pairs = _paired_rows()
+    coef = np.random.default_rng(0).normal(size=500).astype(np.float32)
+    P = pair_means(X, y, pairs).toarray()
+    top = np.linalg.svd(P, full_matrices=False)[2][:5].T  # the 5 main axes, orthonormal columns
+    got = shrink_topic_weights(coef, X, y, pairs, directions=5, shrink=0.5)
+    np.testing.assert_allclose(got, coef - 0.5 * top @ (top.T @ coef), atol=1e-5)
+    assert not np.allclose(got, coef, atol=1e-3)
+    # Cut whole along every axis, the weights no longer see the pairs' shared content at all.
+    removed = shrink_topic_weights(coef, X, y, pairs, directions=100, shrink=1.0)
+    assert np.abs(P @ removed).max() < 1e-4 < np.abs(P @ coef).max()
+    # A row of a one-class group (a web page) does not move the axes.
+    X2 = X.tolil()
+    X2[59, 7] = 5.0
+    np.testing.assert_allclose(shrink_topic_weights(coef, X2.tocsr(), y, pairs, directions=5), got, atol=1e-6)
+    np.testing.assert_array_equal(shrink_topic_weights(coef, X, y, pairs, shrink=0.0), coef)
+
+
+def test_the_text_model_shrinks_its_weights_only_along_the_pair_means() -> None:
+    from detector.train import fit_text_model
+
+    texts = [
+        "Moreover, it is important to note that the landscape is evolving, underscoring its significance.",
+        "we went down to the pier on sunday and my brother lost his hat in the wind again",
+        "Furthermore, the council's decision underscores a pivotal shift in the evolving policy landscape.",
+        "the council met on tuesday and argued about the car park for two hours, nothing decided",
+    ] * 3
+    y = np.array([1, 0, 1, 0] * 3)
+    pairs = [f"pair-{i // 2}" for i in range(len(texts))]
+    plain = fit_text_model(texts, y)
+    shrunk = fit_text_model(texts, y, pairs=pairs)
+    X = plain.features(texts)
+    P = pair_means(X, y, pairs).toarray()
+    change = (shrunk.coef - plain.coef).astype(np.float64)
+    assert np.abs(change).max() > 1e-4
+    # The change lies in the span of the pair means: nothing of it is left after projecting onto that span.
+    basis = np.linalg.svd(P, full_matrices=False)[2]
+    np.testing.assert_allclose(basis.T @ (basis @ change), change, atol=1e-5)
