@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from detector.textfeatures import TOPIC_DIRECTIONS, TOPIC_SHRINK
+
 FIGURES_DIR = "figures"
 
 
@@ -536,7 +538,10 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "What it is: a logistic regression over the detector's named signals and the logit of a text model "
         "(logistic regression over IDF-weighted hashed word 1-2-grams, byte 3-4-grams and function-word "
         "1-4-grams of the page's prose; the logit weighed by n / (n + "
-        f"{_evidence_words(params)}) for n words of prose, so that a few words count for little), "
+        f"{_evidence_words(params)}) for n words of prose, so that a few words count for little; its weights "
+        f"along the {TOPIC_DIRECTIONS} main axes of the training pairs' topics cut by {TOPIC_SHRINK:.0%} after "
+        "the fit, so that a page's topic "
+        "moves its score less), "
         "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
         "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
         "finds nothing adds nothing; "
