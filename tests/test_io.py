@@ -816,6 +816,38 @@ def test_corrupt_gzip_member_costs_its_record_only(
     assert any("corrupt" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize("where", ["header", "middle"])
+def test_corrupt_first_gzip_member_costs_its_record_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, where: str
+) -> None:
+    """warcio reads a file whose first block does not decompress as a plain WARC; a later member that starts
+    a record shows it was a .warc.gz, and reading goes on there."""
+    full = tmp_path / "full.warc.gz"
+    expected = build_warc(full, gz=True)
+    first = _members(full)[0]  # the warcinfo record
+    data = bytearray(full.read_bytes())
+    data[0 if where == "header" else first // 2] ^= 0xFF
+    path = tmp_path / "damaged.warc.gz"
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="detector.io.warc"):
+        pages = list(iter_pages([path]))
+    bad = pages.pop(0)
+    assert bad.error and bad.source == f"{path}@0" and bad.html is None
+    assert "is corrupt" in bad.error and f"reading goes on at the next record, offset {first}" in bad.error
+    assert [p.id for p in pages] == [e["id"] for e in expected]
+    assert [p.html for p in pages] == [e["html"] for e in expected]
+    assert any("corrupt" in r.getMessage() for r in caplog.records)
+
+
+def test_garbage_at_the_start_of_a_plain_warc_still_ends_the_file(tmp_path: Path) -> None:
+    plain = tmp_path / "crawl.warc"
+    build_warc(plain, gz=False)
+    path = tmp_path / "damaged.warc"
+    path.write_bytes(b"not a warc\r\n" + plain.read_bytes()[20:])
+    pages = list(iter_pages([path]))
+    assert len(pages) == 1 and pages[0].error and "unreadable WARC data at offset 0" in pages[0].error
+
+
 def test_wrong_content_length_is_logged_not_printed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:

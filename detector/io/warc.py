@@ -170,7 +170,8 @@ def iter_warc(fh: IO[bytes], name: str, max_bytes: int | None = None) -> Iterato
     """One page per response record (and per HTML resource record) of a WARC stream.
 
     A record that cannot be read gives one error page. In a seekable .warc.gz, reading goes on at the next
-    gzip member that starts a record when one member is corrupt, and a WARC gzipped as one whole file is
+    gzip member that starts a record when one member is corrupt or does not hold a readable record (the
+    first one included), and a WARC gzipped as one whole file is
     read again through gzip. Otherwise (a truncated or corrupt plain WARC or stream) the rest of the file is
     skipped with a WARNING: past a framing error the record boundaries cannot be trusted.
 
@@ -222,6 +223,14 @@ def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) ->
         except Exception as exc:  # warcio raises many kinds on corrupt input
             if count and _is_single_gzip(exc) and fh.seekable() and not isinstance(fh, gzip.GzipFile):
                 return ("gunzip", count)
+            # A corrupt gzip member in the file's first block reaches here, not as _DamagedMember: warcio then
+            # reads the file as a plain WARC.
+            skipped = _skip_member(
+                fh, name, next_offset, None, None, "it neither decompresses nor reads as a WARC record"
+            )
+            if skipped is not None:
+                yield skipped[0]
+                return ("seek", skipped[1])
             where = f"{name}@{next_offset}"
             LOGGER.warning(
                 "%s: unreadable WARC data after offset %d, rest of the file skipped: %s", name, next_offset, brief(exc)
@@ -263,6 +272,10 @@ def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) ->
             yield lost
             return None if resume is None else ("seek", resume)
         except Exception as exc:
+            skipped = _skip_member(fh, name, start, rid, url, f"it does not read as a WARC record ({brief(exc)})")
+            if skipped is not None:
+                yield skipped[0]
+                return ("seek", skipped[1])
             LOGGER.warning(
                 "%s: WARC record %s unreadable, rest of the file skipped: %s", name, rid or where, brief(exc)
             )
@@ -301,12 +314,21 @@ def _warc_records(fh: IO[bytes], name: str, max_bytes: int | None, skip: int) ->
 
 
 def _damaged(
-    fh: IO[bytes], name: str, start: int, rid: str | None, url: str | None, exc: Exception
+    fh: IO[bytes],
+    name: str,
+    start: int,
+    rid: str | None,
+    url: str | None,
+    exc: Exception,
+    resume: int | None = None,
 ) -> tuple[Page, int | None]:
     """The error page of a record whose gzip member is corrupt, and the offset of the next member that starts a
-    record (None: there is none), where ``fh`` is left."""
+    record (None: there is none), where ``fh`` is left; ``resume``: that offset, found already."""
     where = f"{name}@{start}"
-    resume = _next_member(fh, start)
+    if resume is None:
+        resume = _next_member(fh, start)
+    else:
+        fh.seek(resume)
     if resume is None:
         then = "no WARC record starts after it, the rest of the file was not read"
     else:
@@ -319,6 +341,19 @@ def _damaged(
         error=f"{name}: the WARC record at offset {start} is corrupt: {exc}; the record is lost, {then}",
     )
     return page, resume
+
+
+def _skip_member(
+    fh: IO[bytes], name: str, start: int, rid: str | None, url: str | None, why: str
+) -> tuple[Page, int] | None:
+    """For a record at ``start`` that cannot be read: when a later gzip member starts a record (so the file is a
+    seekable .warc.gz, one record per member), the record's error page and that member's offset; else None
+    (a plain WARC or a stream: past a framing error nothing can be trusted)."""
+    later = None if isinstance(fh, gzip.GzipFile) else _next_member(fh, start)
+    if later is None:
+        return None
+    page, _ = _damaged(fh, name, start, rid, url, _DamagedMember(why), resume=later)
+    return page, later
 
 
 def _next_member(fh: IO[bytes], after: int) -> int | None:
