@@ -171,9 +171,9 @@ def iter_warc(fh: IO[bytes], name: str, max_bytes: int | None = None) -> Iterato
 
     A record that cannot be read gives one error page. In a seekable .warc.gz, reading goes on at the next
     gzip member that starts a record when one member is corrupt or does not hold a readable record (the
-    first one included), and a WARC gzipped as one whole file is
-    read again through gzip. Otherwise (a truncated or corrupt plain WARC or stream) the rest of the file is
-    skipped with a WARNING: past a framing error the record boundaries cannot be trusted.
+    first one included), and a WARC gzipped as one whole file is read again through gzip. Otherwise (a
+    truncated or corrupt plain WARC or stream) the rest of the file is skipped with a WARNING: past a framing
+    error the record boundaries cannot be trusted.
 
     Raises:
         ConfigError: warcio is not installed.
