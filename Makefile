@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck unit gate train eval eval-pin bench bench-dedup corpus clean
+.PHONY: install demo test lint typecheck unit gate train eval eval-pin validate-text bench bench-dedup corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ eval: $(STAMP)
 ## ALLOW_LOWER=1 (say why in the commit). The model card then carries the whole evaluation's summary.
 eval-pin: $(STAMP)
 	$(BIN)/python -m detector.evaluate --workers $(WORKERS) --pin --update-card $(if $(ALLOW_LOWER),--allow-lower,)
+
+## The text model's design validation inside the training split (never the held-out rows):
+## reports/validate_text.md.
+validate-text: $(STAMP)
+	$(BIN)/python -m detector.validate_text --workers $(WORKERS)
 
 ## Speed and memory of `detector score` against trafilatura alone, side by side: reports/bench.md.
 bench: $(STAMP)
