@@ -57,6 +57,7 @@ from detector.train import (
     text_logits,
     text_sample_weights,
     text_training_rows,
+    training_rows,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -470,7 +471,7 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool 
     train: FeatureTable | None = None
     if not fast:
         LOGGER.info("featurizing the training rows for the baselines, the ablation and the refitted splits")
-        train = featurize([r for f in TRAIN_FILES for r in load_rows(corpus_dir, files=[f], split="train")], workers)
+        train = featurize(training_rows(corpus_dir), workers)
         real = [sets["genuine_html"], sets["genuine_text"], sets["l2r"]]
         quality = _quality_scores([ts.table for ts in real], workers)
         for ts, q in zip(real, quality, strict=True):

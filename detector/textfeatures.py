@@ -272,9 +272,11 @@ def shrink_topic_weights(
     """
     from scipy.linalg import eigh
 
+    if shrink == 0.0:
+        return coef
     P = pair_means(X, y, pairs).astype(np.float64)
     k = min(directions, P.shape[0])
-    if k == 0 or shrink == 0.0:
+    if k == 0:
         return coef
     gram = (P @ P.T).toarray()
     n = gram.shape[0]

@@ -423,10 +423,15 @@ def fit(
     return model, diagnostics
 
 
+def training_rows(corpus_dir: Path) -> list[dict[str, Any]]:
+    """The corpus rows of split ``train`` the model learns from, file by file in ``TRAIN_FILES`` order."""
+    return [r for f in TRAIN_FILES for r in load_rows(corpus_dir, files=[f], split="train")]
+
+
 def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED) -> PageModel:
     """Fit the text model and the page model on the corpus's train split and save them to ``out_dir``."""
     started = time.time()
-    rows = [r for f in TRAIN_FILES for r in load_rows(corpus_dir, files=[f], split="train")]
+    rows = training_rows(corpus_dir)
     LOGGER.info("featurizing %d training rows with %d workers", len(rows), workers)
     table = featurize(rows, workers=workers)
     LOGGER.info(

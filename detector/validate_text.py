@@ -30,16 +30,16 @@ import numpy as np
 
 from detector import metrics
 from detector.baselines import TfidfLogReg
-from detector.dataset import default_corpus_dir, load_rows
+from detector.dataset import default_corpus_dir
 from detector.train import (
     SEED,
     TEXT_MODEL_C,
-    TRAIN_FILES,
     FeatureTable,
     featurize,
     fit_text_model,
     text_sample_weights,
     text_training_rows,
+    training_rows,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def render(results: list[tuple[str, np.ndarray, dict[str, np.ndarray]]]) -> str:
 
 
 def validate(corpus_dir: Path, workers: int = 1) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
-    rows = [r for f in TRAIN_FILES for r in load_rows(corpus_dir, files=[f], split="train")]
+    rows = training_rows(corpus_dir)
     LOGGER.info("featurizing %d training rows", len(rows))
     learn, val = inner_split(featurize(rows, workers=workers))
     jobs = splits(learn, val)
