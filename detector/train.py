@@ -36,7 +36,18 @@ from detector.estimator import SignalClassifier
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
 from detector.model import TEXT_FEATURE, PageModel, TextModel, default_model_dir
 from detector.pipeline import DetectorConfig, clean_page
-from detector.textfeatures import frequent_tokens, idf_weights, raw_blocks, shrink_topic_weights, weighted
+from detector.textfeatures import (
+    BYTE_PREFIX,
+    FREQUENT_TOKENS,
+    MIN_DF,
+    TOPIC_DIRECTIONS,
+    TOPIC_SHRINK,
+    frequent_tokens,
+    idf_weights,
+    raw_blocks,
+    shrink_topic_weights,
+    weighted,
+)
 from detector.types import Cleaned
 
 LOGGER = logging.getLogger(__name__)
@@ -480,7 +491,18 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
         f"reweighted to a prevalence of {CALIBRATION_PRIOR:.0%} content-farm pages (inside one, rows weighted "
         "as in training: each source equal; inside a source each label and format equal)",
         "calibration_prior": CALIBRATION_PRIOR,
-        "hyperparameters": {"text_model_C": TEXT_MODEL_C, "page_model_C": PAGE_MODEL_C, "folds": N_FOLDS},
+        "hyperparameters": {
+            "text_model_C": TEXT_MODEL_C,
+            "text_model_tol": TEXT_MODEL_TOL,
+            "min_df": MIN_DF,
+            "frequent_tokens": FREQUENT_TOKENS,
+            "byte_prefix": BYTE_PREFIX,
+            "topic_directions": TOPIC_DIRECTIONS,
+            "topic_shrink": TOPIC_SHRINK,
+            "page_model_C": PAGE_MODEL_C,
+            "folds": N_FOLDS,
+            "target_fpr": TARGET_FPR,
+        },
         "signal_families_not_learned": list(EXCLUDED_FAMILIES),
         "prose_families": [*PROSE_FAMILIES, TEXT_FEATURE],
         "one_sided_evidence": "every other signal: weights >= 0, fitted on top of the prose part, 0 adds nothing",
