@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -426,3 +427,16 @@ def test_a_full_disk_is_one_error_line(
     assert main(["score", str(mixed_inputs), "-o", str(out), "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and str(out) in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_under_the_site_table_is_a_failed_run_not_a_usage_error(
+    copied_pages: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.symlink_to("/dev/full")
+    out = tmp_path / "v.jsonl"
+    assert main(["score", str(copied_pages), "-o", str(out), "--dedup", "--sites", str(sites), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and str(sites) in err and "Traceback" not in err
+    assert out.read_text().count("\n") > 0  # the rows were written before it

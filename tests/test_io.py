@@ -900,6 +900,35 @@ def test_stdin_warc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool) -
             assert data[offset : offset + 9] == b"WARC/1.0\r"
 
 
+def test_stdin_warc_gz_keeps_the_records_before_a_corrupt_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a stream (no seeking) a corrupt member still costs the records after it, but never those before it
+    that were read ahead with it, and the error says how to read on past it."""
+    full = tmp_path / "full.warc.gz"
+    expected = build_warc(full, gz=True)
+    good = [int((p.source or "").rpartition("@")[2]) for p in iter_pages([full])]
+    hit = 2
+    start, length = good[hit], _members(full)[good[hit]]
+    data = bytearray(full.read_bytes())
+    data[start + length // 2] ^= 0xFF
+    _stdin(monkeypatch, bytes(data))
+    pages = list(iter_pages(["-"]))
+    assert [p.html for p in pages[:hit]] == [e["html"] for e in expected[:hit]]
+    bad = pages[hit]
+    assert len(pages) == hit + 1 and bad.source == f"-@{start}" and bad.id == expected[hit]["id"]
+    assert bad.error and "is corrupt" in bad.error and "give the file by name" in bad.error
+
+
+def test_stdin_warc_gzipped_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A WARC gzipped as one whole file (not record by record) is read through gzip on a stream too."""
+    plain = tmp_path / "crawl.warc"
+    expected = build_warc(plain, gz=False)
+    _stdin(monkeypatch, gzip.compress(plain.read_bytes()))
+    pages = list(iter_pages(["-"]))
+    assert [p.html for p in pages] == [e["html"] for e in expected] and not any(p.error for p in pages)
+
+
 def test_stdin_jsonl(monkeypatch: pytest.MonkeyPatch) -> None:
     _stdin(monkeypatch, b"\n  " + RECORDS_JSONL.read_bytes())
     pages = list(iter_pages(["-"]))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from detector.errors import ConfigError
+from detector.errors import ConfigError, DetectorError
 from detector.io.writers import printable, to_json
 
 _TABLE_EXTENSIONS = (".csv", ".parquet", ".jsonl", ".json")
@@ -99,7 +99,9 @@ def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -
     ``columns`` are the table's columns, in order: a table with no rows still has them (a header).
 
     Raises:
-        ConfigError: an unknown extension, or the file cannot be written.
+        ConfigError: an unknown extension, or the Parquet writer is not installed.
+        DetectorError: the file cannot be written (a full disk, no permission): the run's rows are written
+            already, so it is a failure of the run, not of its arguments.
     """
     import pandas as pd
 
@@ -116,5 +118,7 @@ def write_table(rows: list[dict[str, Any]], path: str, columns: Sequence[str]) -
         else:  # one JSON object per line, no line at all for no rows (pandas writes a lone newline)
             with open(path, "w", encoding="utf-8") as fh:
                 fh.writelines(to_json(row) + "\n" for row in printable(rows))
-    except (OSError, ImportError) as exc:
+    except ImportError as exc:
         raise ConfigError(f"cannot write {path}: {exc}") from exc
+    except OSError as exc:
+        raise DetectorError(f"cannot write {path}: {exc.strerror or exc}") from exc

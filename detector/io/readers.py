@@ -32,7 +32,10 @@ folders
     pipes, sockets and devices in a folder are skipped with a WARNING (they could block the run).
 ``-``
     standard input, sniffed: ``WARC/`` starts a WARC stream, ``{`` a JSONL stream, ``<`` one HTML page,
-    anything else one text page; gzipped input is decompressed first.
+    anything else one text page; gzipped input is decompressed first, except a WARC.gz written record by
+    record (its first member one whole record), which warcio reads member by member as it does a file: a
+    corrupt member then costs its own record and the rest of the stream (a stream cannot be searched for
+    the next record), never the records before it.
 
 JSONL and WARC inputs are read record by record, so a file of any size streams in flat memory. With
 ``max_bytes``, one record is never read whole past that size either: a payload (an HTML or text file, a
@@ -48,8 +51,10 @@ import gzip
 import io
 import logging
 import os
+import re
 import stat
 import sys
+import zlib
 from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any, Literal, cast
 
@@ -82,6 +87,7 @@ _SUPPORTED_TEXT = ", ".join(SUPPORTED_EXTENSIONS)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LIMIT = 1 << 20  # leading whitespace read at most while looking for the first character
+_MEMBER_LIMIT = 1 << 24  # decompressed bytes of a stream's first gzip member read at most to tell its kind
 _SKIPPED_EXAMPLES = 3  # unsupported file names quoted in a folder walk's warning
 
 
@@ -405,6 +411,32 @@ def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=CHUNK)
 
 
+def _peek_gzipped(stream: IO[bytes]) -> tuple[bytes, bool, IO[bytes]]:
+    """The first gzip member of a stream, decompressed (as far as ``_SNIFF_LIMIT`` compressed bytes and
+    ``_MEMBER_LIMIT`` decompressed ones go), whether it is whole, and the stream from its beginning, still
+    compressed."""
+    read = getattr(stream, "read1", stream.read)
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    raw, member = b"", b""
+    while len(raw) < _SNIFF_LIMIT and not inflate.eof and len(member) < _MEMBER_LIMIT:
+        more = read(CHUNK)
+        if not more:
+            break
+        raw += more
+        try:
+            member += inflate.decompress(inflate.unconsumed_tail + more, _MEMBER_LIMIT - len(member))
+        except zlib.error:
+            break
+    return member, inflate.eof, io.BufferedReader(_Prefixed(raw, stream), buffer_size=CHUNK)
+
+
+def _one_record(member: bytes) -> bool:
+    """Whether decompressed data is one whole WARC record and nothing more."""
+    end = member.find(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:[ \t]*(\d+)[ \t]*\r?$", member[:end]) if end >= 0 else None
+    return length is not None and not member[end + 4 + int(length.group(1)) :].strip()
+
+
 def _sniff_bytes(head: bytes) -> InputFormat:
     """The format of a stream from its first bytes."""
     start = head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
@@ -423,6 +455,13 @@ def _iter_stream(stream: IO[bytes], name: str, max_bytes: int | None = None) -> 
     try:
         head, stream = _peek(stream)
         if head.startswith(_GZIP_MAGIC):
+            member, whole, stream = _peek_gzipped(stream)
+            if _sniff_bytes(member) == "warc" and whole and _one_record(member):
+                # A WARC.gz written record by record goes to warcio raw, as a file does: it reads the members
+                # one by one, so a corrupt member costs its own record, not the records read ahead with it.
+                # A WARC gzipped whole (or a first member too large to tell) is read through gzip.
+                yield from iter_warc(stream, name, max_bytes)
+                return
             head, stream = _peek(cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")))
         fmt = _sniff_bytes(head)
         LOGGER.debug("%s: read as %s", name, fmt)

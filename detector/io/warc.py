@@ -329,7 +329,12 @@ def _damaged(
         resume = _next_member(fh, start)
     else:
         fh.seek(resume)
-    if resume is None:
+    if resume is None and not _seekable(fh):
+        then = (
+            "the rest of the input was not read: a stream cannot be searched for the next record (give the "
+            "file by name to read on past it)"
+        )
+    elif resume is None:
         then = "no WARC record starts after it, the rest of the file was not read"
     else:
         then = f"reading goes on at the next record, offset {resume}"
@@ -354,6 +359,13 @@ def _skip_member(
         return None
     page, _ = _damaged(fh, name, start, rid, url, _DamagedMember(why), resume=later)
     return page, later
+
+
+def _seekable(fh: IO[bytes]) -> bool:
+    try:
+        return bool(fh.seekable())
+    except (OSError, ValueError):
+        return False
 
 
 def _next_member(fh: IO[bytes], after: int) -> int | None:
