@@ -164,6 +164,10 @@ def _progress(rows: Iterator[tuple[dict[str, Any], Any]], enabled: bool) -> Iter
 
 def _summary(statuses: Counter[str], labels: Counter[str]) -> str:
     total = sum(statuses.values())
+    if not total:
+        return (
+            "0 records: the inputs hold no page (an empty folder, or no file of a kind `detector score --help` lists)"
+        )
     parts = [f"{total} records"]
     parts.append("status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
     if labels:
@@ -308,12 +312,16 @@ def format_verdict(v: Verdict, threshold: float) -> str:
 
 
 def cmd_signals(args: argparse.Namespace) -> int:
+    from detector.model import TEXT_FEATURE
     from detector.signals import REGISTRY
 
     for s in REGISTRY:
         print(f"{s.tag:<20} {s.description}")
         for k in s.keys:
             print(f"    {s.name}.{k}")
+    # Not a signal but the model's own: in the rows of `score --signals` beside the signals' values.
+    print(f"{'text_model':<20} the text model's logit on the page's prose (weighed by how much prose there is)")
+    print(f"    {TEXT_FEATURE}")
     return 0
 
 
@@ -344,9 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     inputs_help = (
-        "HTML files (.html, .htm, also .gz), folders of them, .jsonl records (id, url, html or text), "
-        ".txt pages, WARC/WARC.gz files, or - for stdin"
+        "HTML files (.html, .htm, .xhtml), folders of them, .jsonl/.ndjson records (id, url, html or text), "
+        ".txt pages (.md when named), WARC files, each also gzipped (.gz), or - for stdin"
     )
+    max_bytes_help = "pages larger than this many bytes get status too_large (default 10 MB)"
     score = sub.add_parser("score", help="score pages and write one row per input record")
     score.add_argument("inputs", nargs="+", help=inputs_help)
     score.add_argument(
@@ -355,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
     score.add_argument("--model", default=None, help="model folder (default: the shipped models/default)")
     score.add_argument("--threshold", type=float, default=None, help="label threshold (default: the model's)")
-    score.add_argument("--max-bytes", type=int, default=None, help="pages larger than this get status too_large")
+    score.add_argument("--max-bytes", type=int, default=None, help=max_bytes_help)
     score.add_argument("--signals", action="store_true", help="include every signal value in the output rows")
     score.add_argument("--precise", action="store_true", help="trafilatura with its fallback extractors (slower)")
     score.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -363,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dedup", action="store_true", help="add near-duplicate clusters and template families to every row"
     )
     _cross_options(score)
-    score.set_defaults(func=cmd_score)
+    score.set_defaults(func=cmd_score, command_parser=score)
 
     dedup = sub.add_parser(
         "dedup", help="near-duplicate clusters and template families, one row per input record (no scoring)"
@@ -371,20 +380,20 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("inputs", nargs="+", help=inputs_help)
     dedup.add_argument("-o", "--output", default=None, help="output .jsonl, .csv or .parquet (default: stdout)")
     dedup.add_argument("--workers", type=int, default=1, help="parallel worker processes (default 1)")
-    dedup.add_argument("--max-bytes", type=int, default=None, help="pages larger than this get status too_large")
+    dedup.add_argument("--max-bytes", type=int, default=None, help=max_bytes_help)
     dedup.add_argument("--precise", action="store_true", help="trafilatura with its fallback extractors (slower)")
     dedup.add_argument("--no-progress", action="store_true", help="no progress bar")
     _cross_options(dedup)
-    dedup.set_defaults(func=cmd_dedup)
+    dedup.set_defaults(func=cmd_dedup, command_parser=dedup)
 
     explain = sub.add_parser("explain", help="print verdicts and reasons in plain words")
     explain.add_argument("inputs", nargs="+", help=inputs_help)
     explain.add_argument("--model", default=None, help="model folder (default: the shipped models/default)")
     explain.add_argument("--precise", action="store_true", help="trafilatura with its fallback extractors (slower)")
-    explain.set_defaults(func=cmd_explain)
+    explain.set_defaults(func=cmd_explain, command_parser=explain)
 
     signals = sub.add_parser("signals", help="list the signals and their values")
-    signals.set_defaults(func=cmd_signals)
+    signals.set_defaults(func=cmd_signals, command_parser=signals)
     for command in (score, dedup, explain, signals):  # -v after the command too: `detector score -v ...`
         command.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help=verbose_help)
     return parser
@@ -397,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="detector: %(levelname)s: %(message)s", stream=sys.stderr)
     if args.verbose < 2:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    parser = getattr(args, "command_parser", parser)  # a bad value is reported with its command's usage line
     if getattr(args, "workers", 1) < 1:
         parser.error("--workers must be at least 1")
     if getattr(args, "threshold", None) is not None and not 0.0 <= args.threshold <= 1.0:

@@ -201,6 +201,10 @@ class PageModel:
                 package reads, or the model was built for another feature set than ``expected_feature_set``.
         """
         path = Path(directory)
+        if path.exists() and not path.is_dir():
+            raise ModelLoadError(
+                f"{path} is a file: give the model's folder (the one that holds {MODEL_FILE} and {ARRAYS_FILE})"
+            )
         try:
             params = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
             with np.load(path / ARRAYS_FILE, allow_pickle=False) as npz:

@@ -125,6 +125,16 @@ def test_bad_model_path_exits_3(mixed_inputs: Path, tmp_path: Path, capsys: pyte
     root = mixed_inputs
     assert main(["score", str(root), "--model", str(tmp_path / "none"), "-o", str(tmp_path / "o.jsonl")]) == 3
     assert "make train" in capsys.readouterr().err
+    # A file where the folder goes says so, not that the model's files are damaged.
+    assert main(["score", str(root), "--model", str(root / "farm.txt"), "-o", str(tmp_path / "o.jsonl")]) == 3
+    err = capsys.readouterr().err
+    assert "is a file: give the model's folder" in err and "damaged" not in err
+
+
+def test_empty_input_folder_says_it_held_no_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["score", str(tmp_path / "empty"), "-o", str(tmp_path / "o.jsonl"), "--no-progress"]) == 0
+    assert "0 records: the inputs hold no page" in capsys.readouterr().err
 
 
 def test_explain_prints_reasons(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -195,10 +205,13 @@ def test_score_with_dedup_adds_columns_sites_and_families(copied_pages: Path, tm
     assert families.exists()
 
 
-def test_sites_without_dedup_is_a_usage_error(mixed_inputs: Path, tmp_path: Path) -> None:
+def test_sites_without_dedup_is_a_usage_error(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["score", str(mixed_inputs), "--sites", str(tmp_path / "s.csv")])
     assert exc.value.code == 2
+    assert "usage: detector score" in capsys.readouterr().err  # the command's usage, not the top level's
 
 
 # -- outputs that would destroy or feed on the inputs; damaged models; odd names ------------------------
@@ -440,3 +453,14 @@ def test_a_full_disk_under_the_site_table_is_a_failed_run_not_a_usage_error(
     err = capsys.readouterr().err
     assert "No space left on device" in err and str(sites) in err and "Traceback" not in err
     assert out.read_text().count("\n") > 0  # the rows were written before it
+
+
+def test_signals_lists_every_value_a_scored_row_carries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "farm.txt"
+    page.write_text(seed_text("001"), encoding="utf-8")
+    assert main(["signals"]) == 0
+    listed = {line.strip() for line in capsys.readouterr().out.splitlines() if line.startswith("    ")}
+    out = tmp_path / "v.jsonl"
+    assert main(["score", str(page), "--signals", "-o", str(out), "--no-progress"]) == 0
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert set(row["signals"]) == listed
