@@ -47,8 +47,8 @@ train: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m detector.evaluate --workers $(WORKERS)
 
-## Re-pin the gate's floors (reports/floors.json) to this model's figures; they only move up unless
-## ALLOW_LOWER=1 (say why in the commit). The model card then carries the whole evaluation's summary.
+## Re-pin the gate's floors (reports/floors.json) to this model's figures; they only tighten (up for ROC-AUC
+## and TPR, down for ECE and FPR) unless ALLOW_LOWER=1 (say why in the commit). The model card then carries the whole evaluation's summary.
 eval-pin: $(STAMP)
 	$(BIN)/python -m detector.evaluate --workers $(WORKERS) --pin --update-card $(if $(ALLOW_LOWER),--allow-lower,)
 

@@ -186,6 +186,19 @@ class Interval:
         return {"value": self.value, "low": self.low, "high": self.high}
 
 
+def binomial_interval(k: int, n: int, level: float = 0.95) -> Interval:
+    """The share k / n with its exact (Clopper-Pearson) interval: for a rate of independent events, such as
+    false positives among genuine pages, where a bootstrap of 0 events in n is always 0 and says nothing."""
+    from scipy.stats import beta
+
+    if n <= 0:
+        return Interval(None, None, None)
+    tail = (1.0 - level) / 2.0
+    low = 0.0 if k == 0 else float(beta.ppf(tail, k, n - k + 1))
+    high = 1.0 if k == n else float(beta.ppf(1.0 - tail, k + 1, n - k))
+    return Interval(k / n, low, high)
+
+
 def _group_index(groups: Sequence[str]) -> list[np.ndarray]:
     order: dict[str, list[int]] = {}
     for i, g in enumerate(groups):

@@ -85,3 +85,20 @@ def test_committed_floors_cover_every_headline_figure() -> None:
     floors = gate.load_floors(Path(__file__).resolve().parents[1] / "reports" / "floors.json")
     assert floors is not None, "reports/floors.json must be committed"
     assert set(floors["figures"]) == set(gate.HEADLINES)
+
+
+def test_a_repinning_run_says_what_it_moved_and_how_the_old_floors_fared() -> None:
+    from detector.evaluate import _pin_lines
+
+    before = gate.pin(FIGURES, "abc", None)
+    better = dict(FIGURES, **{"l2r.roc_auc": 0.96})
+    after = gate.pin(better, "abc", before)
+    (line,) = _pin_lines(before, after, gate.check(better, "abc", before))
+    assert "holds by construction" in line and "every figure held" in line
+    assert "l2r.roc_auc 0.9500 -> 0.9600" in line and "genuine_html.fpr" not in line
+    worse = dict(FIGURES, **{"l2r.roc_auc": 0.90})
+    lowered = gate.pin(worse, "abc", before, allow_lower=True)
+    (line,) = _pin_lines(before, lowered, gate.check(worse, "abc", before))
+    assert "l2r.roc_auc = 0.9000 is below its floor 0.9500" in line and "0.9500 -> 0.9000" in line
+    (line,) = _pin_lines(None, before, [])
+    assert "no floors before" in line and "No floor moved" in line

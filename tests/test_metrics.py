@@ -131,3 +131,15 @@ def test_paired_difference_within_strata_resamples_the_strata_with_the_rows() ->
     assert d.low is not None and d.high is not None and 0 < d.low <= d.value <= d.high
     plain = metrics.difference(metrics.roc_auc, y, good, bad, groups, rounds=300)
     assert plain.value is not None and plain.value > d.value
+
+
+def test_binomial_interval_is_exact_and_not_zero_wide_at_zero_events() -> None:
+    from scipy.stats import binomtest
+
+    zero = metrics.binomial_interval(0, 472)
+    assert zero.value == 0.0 and zero.low == 0.0
+    assert zero.high is not None and 0.0077 < zero.high < 0.0079  # 1 - 0.025 ** (1 / 472)
+    some = metrics.binomial_interval(7, 933)
+    exact = binomtest(7, 933).proportion_ci(confidence_level=0.95, method="exact")
+    assert some.low == pytest.approx(exact.low) and some.high == pytest.approx(exact.high)
+    assert metrics.binomial_interval(5, 5).high == 1.0 and metrics.binomial_interval(0, 0).value is None
