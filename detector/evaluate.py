@@ -148,17 +148,6 @@ def _tpr01(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
     return metrics.tpr_at_fpr(y, s, w, fpr=0.001)
 
 
-def _fpr_at(threshold: float) -> metrics.Metric:
-    def fpr(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
-        neg = y == 0
-        if not neg.any():
-            return None
-        ww = np.ones(len(y)) if w is None else w
-        return float(ww[neg & (s >= threshold)].sum() / ww[neg].sum())
-
-    return fpr
-
-
 def _ece_metric(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
     return metrics.ece(y, s, w)
 
