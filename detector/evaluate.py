@@ -155,13 +155,14 @@ def _ece_metric(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | N
 def genuine_report(ts: TestSet, threshold: float, rounds: int) -> dict[str, Any]:
     """False positives on a set of genuine pages: overall, by source and language, and the highest."""
     p = ts.scores["detector"]
+    false_positives = int((p >= threshold).sum())
     out: dict[str, Any] = {
         "pages": len(p),
         "skipped_rows": dict(ts.table.skipped),
-        "false_positives": int((p >= threshold).sum()),
+        "false_positives": false_positives,
         # one page is one cluster here: the false positives are independent events, and an exact interval
         # says what 0 of 472 allows, where a bootstrap of it is always [0, 0]
-        "fpr": metrics.binomial_interval(int((p >= threshold).sum()), len(p)).to_dict(),
+        "fpr": metrics.binomial_interval(false_positives, len(p)).to_dict(),
         "ece": _interval(_ece_metric, ts, "detector", rounds),
         "brier": metrics.brier(ts.y, p),
         "mean_probability": float(p.mean()) if len(p) else None,

@@ -176,7 +176,7 @@ def prevalence_weights(y: np.ndarray, prevalence: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Interval:
-    """A figure and its bootstrap interval (``low``/``high`` None when it could not be computed)."""
+    """A figure and its interval, bootstrap or exact (``low``/``high`` None when it could not be computed)."""
 
     value: float | None
     low: float | None
