@@ -124,17 +124,20 @@ def render_markdown(res: dict[str, Any], gate_lines: list[str]) -> str:
 
 
 #: How a paired margin's 95% interval reads, in the order the report counts them.
-MARGIN_VERDICTS = ("ahead", "ahead, unresolved", "behind, unresolved", "behind")
+MARGIN_VERDICTS = ("ahead", "ahead, unresolved", "level", "behind, unresolved", "behind")
 
 
 def margin_verdict(iv: dict[str, Any]) -> str:
     """``ahead`` / ``behind`` when the interval excludes 0; ``unresolved`` (by the point estimate's side) when
-    it spans 0, which is what a difference of a few texts looks like."""
+    it spans 0, which is what a difference of a few texts looks like; ``level`` when the point estimate is
+    exactly 0 (the two scorers tie on the set)."""
     if iv.get("low") is not None and iv["low"] > 0:
         return "ahead"
     if iv.get("high") is not None and iv["high"] < 0:
         return "behind"
-    return "ahead, unresolved" if iv["value"] >= 0 else "behind, unresolved"
+    if iv["value"] == 0:
+        return "level"
+    return "ahead, unresolved" if iv["value"] > 0 else "behind, unresolved"
 
 
 def _comparisons(res: dict[str, Any]) -> list[tuple[str, int | None, str, str, dict[str, Any]]]:
@@ -168,7 +171,7 @@ def margins_section(res: dict[str, Any]) -> list[str]:
         "",
         "The detector's paired margin over every baseline and ablation on every real test set (the tables "
         "below), counted by its 95% interval: **ahead** or **behind** when the interval excludes 0, "
-        "**unresolved** when it spans 0 (split by the side of the point estimate).",
+        "**unresolved** when it spans 0 (split by the side of the point estimate; **level** when that is exactly 0).",
         "",
         "| metric | comparisons | " + " | ".join(MARGIN_VERDICTS) + " |",
         "|---|---:|" + "---:|" * len(MARGIN_VERDICTS),

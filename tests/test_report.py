@@ -16,7 +16,8 @@ def test_margin_verdict_reads_the_interval_not_the_point() -> None:
     assert report.margin_verdict(_iv(-0.02, -0.03, -0.01)) == "behind"
     assert report.margin_verdict(_iv(0.05, -0.01, 0.20)) == "ahead, unresolved"
     assert report.margin_verdict(_iv(-0.05, -0.20, 0.01)) == "behind, unresolved"
-    assert report.margin_verdict(_iv(0.0, 0.0, 0.0)) == "ahead, unresolved"  # a tie is not ahead
+    assert report.margin_verdict(_iv(0.0, 0.0, 0.0)) == "level"  # a tie is neither ahead nor behind
+    assert report.margin_verdict(_iv(0.0, -0.02, 0.03)) == "level"
 
 
 def _results() -> dict[str, Any]:
@@ -48,8 +49,8 @@ def test_margins_section_counts_every_comparison_and_lists_the_weak_ones() -> No
     lines = report.margins_section(_results())
     text = "\n".join(lines)
     # Three comparisons per metric: two on l2r, one on the genre fold.
-    assert "| ROC-AUC | 3 | 2 | 0 | 0 | 1 |" in text
-    assert "| TPR at 1% FPR | 3 | 2 | 0 | 1 | 0 |" in text
+    assert "| ROC-AUC | 3 | 2 | 0 | 0 | 0 | 1 |" in text
+    assert "| TPR at 1% FPR | 3 | 2 | 0 | 0 | 1 | 0 |" in text
     rows = [line for line in lines if line.startswith("| held-out l2r") or line.startswith("| cross-genre")]
     assert len(rows) == 2  # only the two that are not clearly ahead
     assert "only:text_model | TPR at 1% FPR | -0.030 [-0.070, +0.050] | behind, unresolved | 200 (2) |" in text

@@ -27,6 +27,15 @@ coefficient of variation, a moving-window ratio, or a rate per 1,000 words whose
 The lexical values are English. ``english_share`` (the share of words that are common English function
 words) tells a model when they mean nothing: on German, French, Korean or Chinese pages it is near 0,
 and so are the lexical rates.
+
+Tried and not kept: a word-frequency profile against a general pre-2022 English corpus (the shares of a
+text's words in Zipf-frequency bins of ``wordfreq`` 3.1's "best" English list, the share it does not list,
+the mean, spread and low percentiles of the Zipf values, over tokens, types and content words alone: 16
+values). On the nine validation splits of ``detector.validate_text`` it scored 0.63-0.75 ROC-AUC alone,
+and stacked beside the text model's logit (and beside the logit and these signals) it raised the mean
+ROC-AUC on none of the nine (0.9208 against 0.9247 with the logit alone; folds of genres and of pairs
+within the validation rows): which words a text picks, by their frequency, the word n-grams already carry.
+It would have cost a 57 MB dependency.
 """
 
 from __future__ import annotations
