@@ -72,7 +72,7 @@ TEXT_MODEL_TOL = 1e-6
 #: 0.905 / 0.405, 0.949 / 0.654 and 0.921 / 0.485 at 0.5, against 0.894 / 0.396, 0.947 / 0.637 and
 #: 0.919 / 0.438 at C=0.1 and 0.906 / 0.383, 0.950 / 0.650 and 0.920 / 0.515 at C=2; the text model's logit
 #: alone 0.894 / 0.344, 0.944 / 0.611 and 0.918 / 0.520, and the page model without the style family within 0.002
-#: as the logit alone.
+#: of the logit alone.
 PAGE_MODEL_C = 0.5
 N_FOLDS = 5
 #: Share of genuine training pages (out-of-fold) allowed above the threshold. Half the 1% false-positive
