@@ -39,7 +39,13 @@ def _results() -> dict[str, Any]:
                 "genres": ["Finance", "Sports"],
                 "rows": 500,
                 "positives": 400,
-                "baselines": {"tfidf_logreg": {**ahead, "margin_roc_auc": _iv(-0.02, -0.03, -0.01)}},
+                "baselines": {
+                    "tfidf_logreg": {
+                        **ahead,
+                        "margin_roc_auc": _iv(-0.02, -0.03, -0.01),
+                        "margin_roc_auc_within_genres": _iv(0.01, 0.002, 0.02),
+                    }
+                },
             }
         },
     }
@@ -51,11 +57,19 @@ def test_margins_section_counts_every_comparison_and_lists_the_weak_ones() -> No
     # Three comparisons per metric: two on l2r, one on the genre fold.
     assert "| ROC-AUC | 3 | 2 | 0 | 0 | 0 | 1 |" in text
     assert "| TPR at 1% FPR | 3 | 2 | 0 | 0 | 1 | 0 |" in text
+    # Within genres: the cross-genre fold only; its row shows even where no set is behind.
+    assert "| ROC-AUC within genres | 1 | 1 | 0 | 0 | 0 | 0 |" in text
     rows = [line for line in lines if line.startswith("| held-out l2r") or line.startswith("| cross-genre")]
     assert len(rows) == 2  # only the two that are not clearly ahead
     assert "only:text_model | TPR at 1% FPR | -0.030 [-0.070, +0.050] | behind, unresolved | 200 (2) |" in text
     assert "cross-genre: genres Finance, Sports | tfidf_logreg | ROC-AUC | -0.020" in text
     assert text.rstrip().endswith("| behind | 100 |")  # ROC-AUC rows give the human texts, no pass count
+
+
+def test_margins_section_leaves_out_a_metric_no_set_measured() -> None:
+    results = _results()
+    del results["cross_genre"]
+    assert "within genres" not in "\n".join(report.margins_section(results)).split("|---|")[-1]
 
 
 def test_margins_section_is_empty_without_baselines() -> None:
