@@ -271,6 +271,16 @@ def test_style_human_register() -> None:
     assert v["llm_word_rate"] == 0.0 and v["llm_phrase_rate"] == 0.0
 
 
+def test_style_summary_counts_the_sentences_of_a_short_text() -> None:
+    """On a text of few sentences the summary gives counts: "100% of sentences" would overstate one sentence."""
+    one = "Aguinis and Glavas reviewed the literature, covering 700 sources from many fields of study."
+    r = _s(clean_text(one))
+    assert r.values["participle_share"] == 1.0
+    assert r.summary.endswith(": 1 in 1 sentence")
+    six = " ".join([one] * 3 + ["The rest of the report was plain and short."] * 3)
+    assert _s(clean_text(six)).summary.endswith(": 50% of sentences")
+
+
 def test_style_burstiness_and_mattr_are_length_robust() -> None:
     uniform = " ".join(f"Sentence number {w} has exactly six words." for w in ("one", "two", "three", "four") * 10)
     varied = " ".join(
