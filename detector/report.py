@@ -173,7 +173,6 @@ def margins_section(res: dict[str, Any]) -> list[str]:
     comps = _comparisons(res)
     if not comps:
         return []
-    metric_names = MARGIN_METRICS
     lines = [
         "## Margins at a glance",
         "",
@@ -186,7 +185,7 @@ def margins_section(res: dict[str, Any]) -> list[str]:
         "| metric | comparisons | " + " | ".join(MARGIN_VERDICTS) + " |",
         "|---|---:|" + "---:|" * len(MARGIN_VERDICTS),
     ]
-    for metric, name in metric_names.items():
+    for metric, name in MARGIN_METRICS.items():
         verdicts = [margin_verdict(iv) for _, _, _, m, iv in comps if m == metric]
         if not verdicts:
             continue
@@ -207,7 +206,7 @@ def margins_section(res: dict[str, Any]) -> list[str]:
             if humans is not None and metric == "tpr_at_1pct_fpr":
                 allowed += f" ({humans // 100})"
             lines.append(
-                f"| {label} | {scorer} | {metric_names[metric]} | {_margin(iv)} | {margin_verdict(iv)} | {allowed} |"
+                f"| {label} | {scorer} | {MARGIN_METRICS[metric]} | {_margin(iv)} | {margin_verdict(iv)} | {allowed} |"
             )
     return [*lines, ""]
 
