@@ -32,6 +32,7 @@ from detector.io import (
     iter_pages,
     open_writer,
     output_format,
+    readers,
     sniff_format,
     warc,
 )
@@ -900,19 +901,62 @@ def test_stdin_warc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool) -
             assert data[offset : offset + 9] == b"WARC/1.0\r"
 
 
-def test_stdin_warc_gz_keeps_the_records_before_a_corrupt_member(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On a stream (no seeking) a corrupt member still costs the records after it, but never those before it
-    that were read ahead with it, and the error says how to read on past it."""
+def _damaged_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hit: int) -> tuple[list[dict[str, Any]], int, int]:
+    """A WARC.gz with record ``hit``'s gzip member corrupt, on standard input: (the records, the corrupt
+    member's offset, its length)."""
     full = tmp_path / "full.warc.gz"
     expected = build_warc(full, gz=True)
     good = [int((p.source or "").rpartition("@")[2]) for p in iter_pages([full])]
-    hit = 2
     start, length = good[hit], _members(full)[good[hit]]
     data = bytearray(full.read_bytes())
     data[start + length // 2] ^= 0xFF
     _stdin(monkeypatch, bytes(data))
+    return expected, start, length
+
+
+def test_rewindable_stream_seeks_within_its_window_only() -> None:
+    data = random.Random(7).randbytes(300_000)
+    stream = readers._Rewindable(io.BufferedReader(io.BytesIO(data)), window=10_000)
+    assert stream.seekable() and stream.read(50_000) == data[:50_000]
+    assert stream.seek(45_000) == 45_000 and stream.read(100) == data[45_000:45_100]  # back, within the window
+    assert stream.seek(200_000) == 200_000 and stream.tell() == 200_000  # forward: read on to get there
+    assert stream.read(5) == data[200_000:200_005]
+    stream.seek(-1_000, io.SEEK_CUR)
+    assert stream.read(1_000) == data[199_005:200_005]
+    with pytest.raises(OSError, match="no longer held"):
+        stream.seek(100)  # long let go: the stream held at most twice its window
+    assert stream.window_missed
+    with pytest.raises(OSError, match="from its end"):
+        stream.seek(0, io.SEEK_END)
+    stream.seek(299_990)
+    assert stream.read() == data[299_990:] and stream.read(10) == b""
+
+
+def test_stdin_warc_gz_corrupt_member_costs_its_record_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On standard input, as in a file, a corrupt member costs its own record: the stream keeps its last
+    bytes, so reading goes back to the member and on at the next one that starts a record."""
+    hit = 2
+    expected, start, length = _damaged_stdin(tmp_path, monkeypatch, hit)
+    pages = list(iter_pages(["-"]))
+    bad = pages.pop(hit)
+    assert bad.source == f"-@{start}" and bad.id == expected[hit]["id"]
+    assert (
+        bad.error
+        and "is corrupt" in bad.error
+        and f"reading goes on at the next record, offset {start + length}" in bad.error
+    )
+    assert [p.html for p in pages] == [e["html"] for i, e in enumerate(expected) if i != hit]
+    assert not any(p.error for p in pages)
+
+
+def test_stdin_warc_gz_corrupt_member_beyond_the_window_ends_the_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the corrupt member is no longer held, the records before it are kept and the error says how to
+    read on past it."""
+    monkeypatch.setattr(readers, "STDIN_WINDOW", 4096)  # smaller than a record's member
+    hit = 2
+    expected, start, _ = _damaged_stdin(tmp_path, monkeypatch, hit)
     pages = list(iter_pages(["-"]))
     assert [p.html for p in pages[:hit]] == [e["html"] for e in expected[:hit]]
     bad = pages[hit]

@@ -34,8 +34,10 @@ folders
     standard input, sniffed: ``WARC/`` starts a WARC stream, ``{`` a JSONL stream, ``<`` one HTML page,
     anything else one text page; gzipped input is decompressed first, except a WARC.gz written record by
     record (its first member one whole record), which warcio reads member by member as it does a file: a
-    corrupt member then costs its own record and the rest of the stream (a stream cannot be searched for
-    the next record), never the records before it.
+    corrupt member then costs its own record only, reading going on at the next member that starts a
+    record, as long as the corrupt member starts within the last ``STDIN_WINDOW`` bytes read (16 MiB;
+    the stream holds at most twice that in memory); past that, it costs the rest of the stream, never the
+    records before it.
 
 JSONL and WARC inputs are read record by record, so a file of any size streams in flat memory. With
 ``max_bytes``, one record is never read whole past that size either: a payload (an HTML or text file, a
@@ -396,6 +398,73 @@ class _Prefixed(io.RawIOBase):
         return n
 
 
+class _Rewindable(io.RawIOBase):
+    """A stream made seekable within the last ``window`` bytes read from it: what reading on past a corrupt
+    gzip member of a WARC.gz on standard input needs (going back to the member's start and searching forward
+    for the next record), in bounded memory. A seek further back, or from the end, raises ``OSError`` and
+    sets ``window_missed``."""
+
+    def __init__(self, stream: IO[bytes], window: int) -> None:
+        self._read = getattr(stream, "read1", stream.read)
+        self._window = window
+        self._buf = bytearray()  # the bytes from offset self._base to the furthest read so far
+        self._base = 0
+        self._pos = 0
+        self.window_missed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _fill(self, upto: int, keep: int) -> None:
+        """Read on until the buffer reaches offset ``upto`` or the stream ends, in reads of at most
+        ``BIG_CHUNK``; past twice the window, bytes are let go from the front, never those of the window
+        before offset ``keep``, the position the reader is left at."""
+        while self._base + len(self._buf) < upto:
+            more = self._read(min(BIG_CHUNK, max(CHUNK, upto - self._base - len(self._buf))))
+            if not more:
+                break
+            self._buf += more
+            if len(self._buf) > 2 * self._window:
+                cut = max(0, min(len(self._buf) - self._window, keep - self._window - self._base))
+                del self._buf[:cut]
+                self._base += cut
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self._pos
+        elif whence != io.SEEK_SET:
+            raise OSError("a stream cannot seek from its end")
+        if offset < self._base:
+            self.window_missed = True
+            raise OSError(f"offset {offset} is no longer held: a stream keeps only its last {self._window} bytes")
+        self._fill(offset, keep=offset)
+        self._pos = offset
+        return offset
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._pos >= self._base + len(self._buf):
+            self._fill(self._pos + len(view), keep=self._pos)
+        if self._pos < self._base:
+            raise OSError(f"offset {self._pos} is no longer held: a stream keeps only its last {self._window} bytes")
+        start = self._pos - self._base
+        n = max(0, min(len(view), len(self._buf) - start))
+        view[:n] = self._buf[start : start + n]
+        self._pos += n
+        return n
+
+
+#: Bytes of a WARC.gz on standard input held back, so that reading can go on past a corrupt member: the
+#: member must lie within them (a record's member is far smaller on any real crawl).
+STDIN_WINDOW = 16 << 20
+
+
 def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     """Read the start of a stream (past leading white space, enough to tell the format) and return it
     with a stream that starts again from the beginning."""
@@ -458,9 +527,10 @@ def _iter_stream(stream: IO[bytes], name: str, max_bytes: int | None = None) -> 
             member, whole, stream = _peek_gzipped(stream)
             if _sniff_bytes(member) == "warc" and whole and _one_record(member):
                 # A WARC.gz written record by record goes to warcio raw, as a file does: it reads the members
-                # one by one, so a corrupt member costs its own record, not the records read ahead with it.
-                # A WARC gzipped whole (or a first member too large to tell) is read through gzip.
-                yield from iter_warc(stream, name, max_bytes)
+                # one by one, and the stream, seekable within its last STDIN_WINDOW bytes, lets a corrupt
+                # member cost its own record only, as in a file. A WARC gzipped whole (or a first member too
+                # large to tell) is read through gzip.
+                yield from iter_warc(cast(IO[bytes], _Rewindable(stream, STDIN_WINDOW)), name, max_bytes)
                 return
             head, stream = _peek(cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")))
         fmt = _sniff_bytes(head)

@@ -329,10 +329,10 @@ def _damaged(
         resume = _next_member(fh, start)
     else:
         fh.seek(resume)
-    if resume is None and not _seekable(fh):
+    if resume is None and (not _seekable(fh) or getattr(fh, "window_missed", False)):
         then = (
-            "the rest of the input was not read: a stream cannot be searched for the next record (give the "
-            "file by name to read on past it)"
+            "the rest of the input was not read: a stream cannot be searched that far back for the next "
+            "record (give the file by name to read on past it)"
         )
     elif resume is None:
         then = "no WARC record starts after it, the rest of the file was not read"
