@@ -401,8 +401,8 @@ class _Prefixed(io.RawIOBase):
 class _Rewindable(io.RawIOBase):
     """A stream made seekable within the last ``window`` bytes read from it: what reading on past a corrupt
     gzip member of a WARC.gz on standard input needs (going back to the member's start and searching forward
-    for the next record), in bounded memory. A seek further back, or from the end, raises ``OSError`` and
-    sets ``window_missed``."""
+    for the next record), in bounded memory. A seek further back raises ``OSError`` and sets
+    ``window_missed``; so does a seek from the end, which a stream cannot tell, without setting it."""
 
     def __init__(self, stream: IO[bytes], window: int) -> None:
         self._read = getattr(stream, "read1", stream.read)
