@@ -277,6 +277,13 @@ def matched_recall_fpr(genuine: TestSet, l2r: TestSet, threshold: float) -> dict
 
     Baselines have no threshold of their own: each gets the one at which it flags the same share of the
     held-out machine texts as the detector does at its shipped threshold, a like-for-like operating point.
+    Where a scorer's machine texts tie at that threshold (a rule that counts failed filters, a signal that
+    is 0 on most texts), flagging all the tied texts would overshoot the recall, and flagging none would fall
+    short: the rule flags every text above the threshold and a share ``tied_share`` of those exactly at it,
+    the share that makes its recall the detector's. Its FPR is that rule's expected FPR, ties counted at the
+    same share on the genuine pages (the randomised operating point between two ROC points, Fawcett 2006,
+    "An introduction to ROC analysis", Pattern Recognition Letters 27(8)). A scorer that gives
+    every text the same value so comes out at the recall itself, chance, and not at 100%.
     """
     machine = l2r.y == 1
     recall = float(np.mean(l2r.scores["detector"][machine] >= threshold))
@@ -284,9 +291,32 @@ def matched_recall_fpr(genuine: TestSet, l2r: TestSet, threshold: float) -> dict
     for name, s in genuine.scores.items():
         if name not in l2r.scores:
             continue
-        t = threshold if name == "detector" else float(np.quantile(l2r.scores[name][machine], 1.0 - recall))
-        out[name] = {"threshold": t, "fpr": float(np.mean(s >= t)) if len(s) else None}
+        if name == "detector":
+            fpr = float(np.mean(s >= threshold)) if len(s) else None
+            out[name] = {"threshold": threshold, "tied_share": 1.0, "fpr": fpr}
+            continue
+        matched = _matched_threshold(l2r.scores[name][machine], recall)
+        if matched is None:  # the detector flags no machine text: neither does the baseline
+            out[name] = {"threshold": None, "tied_share": 0.0, "fpr": 0.0 if len(s) else None}
+            continue
+        t, share = matched
+        fpr = float(np.mean(s > t) + share * np.mean(s == t)) if len(s) else None
+        out[name] = {"threshold": t, "tied_share": share, "fpr": fpr}
     return out
+
+
+def _matched_threshold(machine_scores: np.ndarray, recall: float) -> tuple[float, float] | None:
+    """(t, q): flagging every score above ``t`` and a share ``q`` of those equal to it flags ``recall`` of
+    ``machine_scores``. ``t`` is the lowest score among the top ``recall`` share; ``q`` is 1 without ties.
+    None when that share is no text at all."""
+    s = np.sort(np.asarray(machine_scores, dtype=np.float64))[::-1]
+    k = round(recall * len(s))
+    if k == 0:
+        return None
+    t = float(s[k - 1])
+    above = int(np.sum(s > t))
+    tied = int(np.sum(s == t))
+    return t, (k - above) / tied
 
 
 def worst_errors(

@@ -336,17 +336,28 @@ def _baselines_section(res: dict[str, Any]) -> list[str]:
         "",
     ]
     for key, title in (("genuine_html_at_matched_recall", "HTML"), ("genuine_text_at_matched_recall", "text")):
-        m = b[key]
-        lines += [
-            f"**Genuine pages ({title}) at matched recall**: each scorer's FPR at the threshold where it flags "
-            f"{m['matched_recall_on_l2r']:.1%} of the held-out machine texts, as the detector does at its own.",
-            "",
-            "| scorer | FPR on genuine pages |",
-            "|---|---:|",
-        ]
-        lines += [f"| {k} | {_f(v['fpr'], '.2%')} |" for k, v in m.items() if isinstance(v, dict)]
-        lines.append("")
+        lines += matched_recall_lines(b[key], title)
     return lines
+
+
+def matched_recall_lines(m: dict[str, Any], title: str) -> list[str]:
+    """The table of each scorer's FPR on genuine pages at the detector's recall on l2r."""
+    return [
+        f"**Genuine pages ({title}) at matched recall**: each scorer's FPR at the threshold where it flags "
+        f"{m['matched_recall_on_l2r']:.1%} of the held-out machine texts, as the detector does at its own. "
+        "Where a scorer's texts tie at that threshold, it flags the share of the tied texts that makes its "
+        "recall exactly that (*tied share*), and the FPR is that rule's expected FPR: a scorer that is 0 on "
+        "most texts comes out near the recall itself, chance.",
+        "",
+        "| scorer | FPR on genuine pages | tied share |",
+        "|---|---:|---:|",
+        *(
+            f"| {k} | {_f(v['fpr'], '.2%')} | {_f(v.get('tied_share'), '.3f')} |"
+            for k, v in m.items()
+            if isinstance(v, dict)
+        ),
+        "",
+    ]
 
 
 def _cross_section(res: dict[str, Any]) -> list[str]:

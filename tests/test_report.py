@@ -255,3 +255,44 @@ def test_per_genre_rows_count_human_texts_at_their_own_threshold_with_ece() -> N
     # A report written before these columns existed shows them as n/a.
     old = {"A": {"rows": 3, "roc_auc": 1.0, "tpr_at_1pct_fpr": 1.0}}
     assert report._by_genre_lines(old, None)[2] == "| A | 3 | 1.000 | 1.000 | n/a | n/a |"
+
+
+def test_matched_recall_flags_a_share_of_tied_scores_so_the_recall_is_the_detectors() -> None:
+    import numpy as np
+
+    from detector.evaluate import TestSet, matched_recall_fpr
+
+    l2r_table, genuine_table = _table(10), _table(4)
+    l2r_table.y, genuine_table.y = [0, 0] + [1] * 8, [0] * 4
+    detector_l2r = np.array([0.1, 0.2, 0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.1, 0.0])  # flags 4 of 8 machine texts
+    l2r = TestSet(
+        "l2r",
+        l2r_table,
+        {
+            "detector": detector_l2r,
+            "constant": np.zeros(10),  # every text tied: no threshold flags exactly half of them
+            "filters": np.array([0, 0, 3, 2, 1, 1, 1, 1, 0, 0], dtype=float),  # ties at the threshold, 1
+            "graded": np.arange(10, dtype=float),  # no ties
+        },
+    )
+    genuine = TestSet(
+        "genuine",
+        genuine_table,
+        {
+            "detector": np.array([0.1, 0.2, 0.6, 0.3]),
+            "constant": np.zeros(4),
+            "filters": np.array([1, 1, 0, 0], dtype=float),
+            "graded": np.array([6.0, 5.0, 2.0, 9.0]),
+        },
+    )
+    m = matched_recall_fpr(genuine, l2r, 0.5)
+    assert m["matched_recall_on_l2r"] == 0.5
+    assert m["detector"] == {"threshold": 0.5, "tied_share": 1.0, "fpr": 0.25}
+    # Constant: flagging every tied text would give FPR 100%; half of them is the recall, chance.
+    assert m["constant"]["tied_share"] == 0.5 and m["constant"]["fpr"] == 0.5
+    # Two texts above 1 and four at it: half of the four tied ones make 4 of 8.
+    assert m["filters"]["threshold"] == 1.0 and m["filters"]["tied_share"] == 0.5
+    assert m["filters"]["fpr"] == 0.25  # the two genuine pages at 1, each flagged at that share
+    assert m["graded"] == {"threshold": 6.0, "tied_share": 1.0, "fpr": 0.5}  # the 4 top machine scores: 9..6
+    text = "\n".join(report.matched_recall_lines(m, "HTML"))
+    assert "| constant | 50.00% | 0.500 |" in text
