@@ -256,7 +256,11 @@ def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict
     y, groups = ts.y, ts.table.group
     genres = list(ts.table.genre) if within_genres else None
     for name, s in ts.scores.items():
-        row: dict[str, Any] = {"roc_auc": metrics.roc_auc(y, s), "tpr_at_1pct_fpr": _tpr1(y, s, None)}
+        row: dict[str, Any] = {
+            "roc_auc": metrics.roc_auc(y, s),
+            "tpr_at_1pct_fpr": _tpr1(y, s, None),
+            "modal_share": _modal_share(s),
+        }
         if genres is not None:
             row["roc_auc_within_genres"] = metrics.roc_auc_within(y, s, None, genres)
         if name != "detector":
@@ -270,6 +274,15 @@ def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict
                 row["margin_roc_auc_within_genres"] = diff.to_dict()
         out[name] = row
     return out
+
+
+def _modal_share(scores: np.ndarray) -> float | None:
+    """The share of the texts that get the scorer's most common value: near 1 for a scorer with nothing
+    to say on the set (a template signal on plain texts)."""
+    if not len(scores):
+        return None
+    _, counts = np.unique(np.asarray(scores, dtype=np.float64), return_counts=True)
+    return float(counts.max() / len(scores))
 
 
 def matched_recall_fpr(genuine: TestSet, l2r: TestSet, threshold: float) -> dict[str, Any]:

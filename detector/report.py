@@ -148,8 +148,19 @@ MARGIN_METRICS = {
 }
 
 
+#: A scorer that gives one value to at least this share of a set's texts barely ranks them: a margin over it
+#: says the scorer has nothing to say on the set, not that the detector beats something that ranks.
+NEAR_CONSTANT_SHARE = 0.9
+
+
+def _near_constant(row: dict[str, Any]) -> bool:
+    share = row.get("modal_share")
+    return share is not None and share >= NEAR_CONSTANT_SHARE
+
+
 def _comparisons(res: dict[str, Any]) -> list[tuple[str, int | None, str, str, dict[str, Any]]]:
-    """(set, its human texts, scorer, metric, margin) for every margin the run measured on a real set."""
+    """(set, its human texts, scorer, metric, margin) for every margin the run measured on a real set;
+    the margin carries ``near_constant`` (the scorer gives most of the set one value)."""
     sets: list[tuple[str, int | None, dict[str, Any]]] = []
     if "l2r" in res.get("baselines", {}):
         sets.append(("held-out l2r", res["l2r"]["rows"] - res["l2r"]["positives"], res["baselines"]["l2r"]))
@@ -163,7 +174,7 @@ def _comparisons(res: dict[str, Any]) -> list[tuple[str, int | None, str, str, d
             for metric in MARGIN_METRICS:
                 iv = row.get(f"margin_{metric}")
                 if iv and iv.get("value") is not None:
-                    out.append((label, humans, scorer, metric, iv))
+                    out.append((label, humans, scorer, metric, {**iv, "near_constant": _near_constant(row)}))
     return out
 
 
@@ -191,6 +202,20 @@ def margins_section(res: dict[str, Any]) -> list[str]:
             continue
         counts = " | ".join(str(verdicts.count(v)) for v in MARGIN_VERDICTS)
         lines.append(f"| {name} | {len(verdicts)} | {counts} |")
+    flat = [(m, iv) for _, _, _, m, iv in comps if iv["near_constant"] and margin_verdict(iv) == "ahead"]
+    if flat:
+        per_metric = ", ".join(
+            f"{sum(m == metric for m, _ in flat)} of the {name} ones"
+            for metric, name in MARGIN_METRICS.items()
+            if any(m == metric for m, _ in flat)
+        )
+        lines += [
+            "",
+            f"Of the margins counted ahead, {per_metric} are over a scorer that gives one value to at least "
+            f"{NEAR_CONSTANT_SHARE:.0%} of the set's texts (a template signal family on plain texts, which "
+            "carry no template): they show that family has nothing to say there, not a lead over a scorer "
+            "that ranks.",
+        ]
     rest = [c for c in comps if margin_verdict(c[4]) != "ahead"]
     if rest:
         lines += [

@@ -296,3 +296,31 @@ def test_matched_recall_flags_a_share_of_tied_scores_so_the_recall_is_the_detect
     assert m["graded"] == {"threshold": 6.0, "tied_share": 1.0, "fpr": 0.5}  # the 4 top machine scores: 9..6
     text = "\n".join(report.matched_recall_lines(m, "HTML"))
     assert "| constant | 50.00% | 0.500 |" in text
+
+
+def test_margins_over_near_constant_scorers_are_counted_apart() -> None:
+    res = _results()
+    l2r = res["baselines"]["l2r"]
+    l2r["tfidf_logreg"]["modal_share"] = 0.01
+    l2r["only:toc"] = {
+        "modal_share": 0.97,  # 0 on nearly every plain text
+        "margin_roc_auc": _iv(0.4, 0.38, 0.42),
+        "margin_tpr_at_1pct_fpr": _iv(0.6, 0.5, 0.7),
+    }
+    text = "\n".join(report.margins_section(res))
+    assert "| ROC-AUC | 4 | 3 | 0 | 0 | 0 | 1 |" in text  # still counted as ahead ...
+    assert "1 of the ROC-AUC ones, 1 of the TPR at 1% FPR ones are over a scorer that gives one value" in text
+    # ... and a report without the shares (an older run) says nothing about them
+    assert "one value" not in "\n".join(report.margins_section(_results()))
+
+
+def test_comparison_records_each_scorers_modal_share() -> None:
+    import numpy as np
+
+    from detector.evaluate import TestSet, comparison
+
+    table = _table(8)
+    table.y, table.group = [0, 0, 0, 0, 1, 1, 1, 1], [str(i) for i in range(8)]
+    scores = {"detector": np.linspace(0, 1, 8), "flat": np.array([0, 0, 0, 0, 0, 0, 0, 1.0])}
+    rows = comparison(TestSet("s", table, scores), 20)
+    assert rows["detector"]["modal_share"] == 0.125 and rows["flat"]["modal_share"] == 0.875
