@@ -202,16 +202,18 @@ def margins_section(res: dict[str, Any]) -> list[str]:
             continue
         counts = " | ".join(str(verdicts.count(v)) for v in MARGIN_VERDICTS)
         lines.append(f"| {name} | {len(verdicts)} | {counts} |")
-    flat = [(m, iv) for _, _, _, m, iv in comps if iv["near_constant"] and margin_verdict(iv) == "ahead"]
-    if flat:
-        per_metric = ", ".join(
-            f"{sum(m == metric for m, _ in flat)} of the {name} ones"
+    ahead = [(m, iv["near_constant"]) for _, _, _, m, iv in comps if margin_verdict(iv) == "ahead"]
+    if any(flat for _, flat in ahead):
+        per_metric = [
+            f"{sum(flat for m, flat in ahead if m == metric)} of the {sum(m == metric for m, _ in ahead)} "
+            f"{name} margins"
             for metric, name in MARGIN_METRICS.items()
-            if any(m == metric for m, _ in flat)
-        )
+            if any(m == metric and flat for m, flat in ahead)
+        ]
+        listed = per_metric[0] if len(per_metric) == 1 else ", ".join(per_metric[:-1]) + " and " + per_metric[-1]
         lines += [
             "",
-            f"Of the margins counted ahead, {per_metric} are over a scorer that gives one value to at least "
+            f"Of those ahead, {listed} are over a scorer that gives one value to at least "
             f"{NEAR_CONSTANT_SHARE:.0%} of the set's texts (a template signal family on plain texts, which "
             "carry no template): they show that family has nothing to say there, not a lead over a scorer "
             "that ranks.",

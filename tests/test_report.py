@@ -309,7 +309,10 @@ def test_margins_over_near_constant_scorers_are_counted_apart() -> None:
     }
     text = "\n".join(report.margins_section(res))
     assert "| ROC-AUC | 4 | 3 | 0 | 0 | 0 | 1 |" in text  # still counted as ahead ...
-    assert "1 of the ROC-AUC ones, 1 of the TPR at 1% FPR ones are over a scorer that gives one value" in text
+    assert (
+        "Of those ahead, 1 of the 3 ROC-AUC margins and 1 of the 3 TPR at 1% FPR margins are over a scorer "
+        "that gives one value to at least 90%" in text
+    )
     # ... and a report without the shares (an older run) says nothing about them
     assert "one value" not in "\n".join(report.margins_section(_results()))
 
