@@ -6,6 +6,7 @@ Rendering only: every number comes from the results of ``detector.evaluate.evalu
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -203,13 +204,9 @@ def margins_section(res: dict[str, Any]) -> list[str]:
         counts = " | ".join(str(verdicts.count(v)) for v in MARGIN_VERDICTS)
         lines.append(f"| {name} | {len(verdicts)} | {counts} |")
     ahead = [(m, iv["near_constant"]) for _, _, _, m, iv in comps if margin_verdict(iv) == "ahead"]
-    if any(flat for _, flat in ahead):
-        per_metric = [
-            f"{sum(flat for m, flat in ahead if m == metric)} of the {sum(m == metric for m, _ in ahead)} "
-            f"{name} margins"
-            for metric, name in MARGIN_METRICS.items()
-            if any(m == metric and flat for m, flat in ahead)
-        ]
+    flat, total = Counter(m for m, near in ahead if near), Counter(m for m, _ in ahead)
+    if flat:
+        per_metric = [f"{flat[m]} of the {total[m]} {name} margins" for m, name in MARGIN_METRICS.items() if flat[m]]
         listed = per_metric[0] if len(per_metric) == 1 else ", ".join(per_metric[:-1]) + " and " + per_metric[-1]
         lines += [
             "",
