@@ -33,6 +33,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -416,13 +417,22 @@ def refitted_splits(
         test = [g in held for g in l2r_test.genre]
         jobs.append(("cross_genre", f"fold{k}", {"genres": sorted(held)}, keep, test))
     args = [(train.subset(keep), l2r_test.subset(test), seed) for _, _, _, keep, test in jobs]
+    LOGGER.info(
+        "refitting the detector and the TF-IDF baselines on %d splits, %d at a time (the longest step)",
+        len(jobs),
+        max(workers, 1),
+    )
     started = time.time()
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_refit_scores, args))
-    else:
-        results = [_refit_scores(a) for a in args]
-    LOGGER.info("refitted %d splits in %.0fs", len(jobs), time.time() - started)
+    results: list[tuple[dict[str, np.ndarray], float]] = []
+    with ExitStack() as stack:
+        if workers > 1:
+            done = stack.enter_context(ProcessPoolExecutor(max_workers=workers)).map(_refit_scores, args)
+        else:
+            done = map(_refit_scores, args)
+        for (kind, key, extra, _, _), result in zip(jobs, done, strict=True):
+            results.append(result)
+            name = f"{kind.replace('_', '-')} {key}" + (f" ({', '.join(extra['genres'])})" if extra else "")
+            LOGGER.info("refitted %d of %d: %s, %.0fs so far", len(results), len(jobs), name, time.time() - started)
     out: dict[str, Any] = {"cross_generator": {}, "cross_genre": {}}
     genre_folds = []
     for (kind, key, extra, _, test), (_, test_table, _), (scores, threshold) in zip(jobs, args, results, strict=True):
@@ -508,13 +518,17 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool 
         LOGGER.info("featurizing the training rows for the baselines, the ablation and the refitted splits")
         train = featurize(training_rows(corpus_dir), workers)
         real = [sets["genuine_html"], sets["genuine_text"], sets["l2r"]]
+        LOGGER.info("running the quality rules on %d held-out rows", sum(len(ts.table.texts) for ts in real))
         quality = _quality_scores([ts.table for ts in real], workers)
         for ts, q in zip(real, quality, strict=True):
             ts.scores["quality_rules"] = q
+        LOGGER.info("fitting the two TF-IDF baselines")
         tfidfs = [_tfidf(train, SEED), _tfidf(train, SEED, punctuation=True)]
+        families = _families()
+        LOGGER.info("fitting the ablation: the text model alone, then each of %d signal families alone", len(families))
         text = text_logits(train, SEED)
         ablation = {"text_model": fit(train, features=(), text=text)[0]}
-        for fam in _families():
+        for fam in families:
             feats = tuple(n for n in MODEL_FEATURES if n.split(".")[0] == fam)
             ablation[fam] = fit(train, features=feats, use_text_model=False)[0]
         for ts in real:
@@ -550,6 +564,7 @@ def evaluate(model_dir: Path, corpus_dir: Path, *, workers: int = 1, fast: bool 
         )
     from detector.dedup_eval import evaluate_dedup
 
+    LOGGER.info("evaluating near-duplicate finding")
     out["near_duplicates"] = evaluate_dedup(corpus_dir, sets["genuine_html"].table.page_texts, seed=SEED)
     out["errors"] = {
         "genuine_html": worst_errors(sets["genuine_html"], rows_by_id, detector, t),
