@@ -320,7 +320,10 @@ def cmd_signals(args: argparse.Namespace) -> int:
         for k in s.keys:
             print(f"    {s.name}.{k}")
     # Not a signal but the model's own: in the rows of `score --signals` beside the signals' values.
-    print(f"{'text_model':<20} the text model's logit on the page's prose (weighed by how much prose there is)")
+    print(
+        f"{'text_model':<20} the text model's logit on the page's prose (weighed by how much prose there is), "
+        "plus its function-word language models' score"
+    )
     print(f"    {TEXT_FEATURE}")
     return 0
 

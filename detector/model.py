@@ -6,7 +6,8 @@ Two parts, both fitted with scikit-learn (see ``detector.train``):
   page's prose ->
   logistic regression, trained on human/machine pairs of the same texts (l2r rewrites), so it learns how
   machines write rather than what pages are about, and on the prose of real genuine pages; its logit is
-  weighed by how much prose it rests on (``EVIDENCE_WORDS``);
+  weighed by how much prose it rests on (``EVIDENCE_WORDS``), plus the score of its function-word language
+  models (``detector.fwlm``: how much likelier machine than human prose makes the text's sentence construction);
 * the **page model**: the signal values and the text model's logit -> ``detector.estimator.SignalClassifier``
   (robust scaling, logistic regression, Platt scaling fitted on out-of-fold decisions), a scikit-learn
   estimator whose fitted arrays this module ships. The style values and the logit weigh both ways; the
@@ -32,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from detector.errors import ModelLoadError
+from detector.fwlm import LM_WEIGHT, FunctionWordLM
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 7  # bump when the saved parameters or their meaning change
 #: The text model's logit rests on the n-grams of the page's prose, and a few words carry little of it:
 #: the logit is weighed by n / (n + EVIDENCE_WORDS) for n words of prose, half at 10 words, 0.91 at 100,
 #: 0.98 on a 500-word page, towards 0, the text model's "either way". Without it a one-line text reaches
@@ -61,7 +63,7 @@ def default_model_dir() -> Path:
 @dataclass
 class TextModel:
     """A linear model over the page prose's IDF-weighted word, byte and function-word n-grams
-    (``detector.textfeatures``)."""
+    (``detector.textfeatures``), plus the function-word language models' score (``detector.fwlm``)."""
 
     coef: np.ndarray  # WORD_BUCKETS + BYTE_BUCKETS + SHAPE_BUCKETS weights
     intercept: float
@@ -70,19 +72,28 @@ class TextModel:
     idf_shapes: np.ndarray
     frequent: np.ndarray  # uint32 CRC-32 of the tokens the function-word n-grams keep
     evidence_words: float = EVIDENCE_WORDS
+    lm: FunctionWordLM | None = None
+    lm_weight: float = LM_WEIGHT
 
-    def features(self, texts: list[str]) -> Any:
+    def features(self, texts: list[str], streams: list[np.ndarray] | None = None) -> Any:
+        """The weighted n-gram rows of ``texts``; ``streams``, when given, gets their function-word sequences."""
         from detector.textfeatures import raw_blocks, weighted
 
-        return weighted(raw_blocks(texts, self.frequent), (self.idf_words, self.idf_bytes, self.idf_shapes))
+        blocks = raw_blocks(texts, self.frequent, streams)
+        return weighted(blocks, (self.idf_words, self.idf_bytes, self.idf_shapes))
 
     def decision(self, texts: list[str]) -> np.ndarray:
-        """The logit of each text, weighed by how much prose it rests on (``EVIDENCE_WORDS``)."""
+        """The logit of each text, weighed by how much prose it rests on (``EVIDENCE_WORDS``), plus
+        ``lm_weight`` times the function-word language models' score when the model has them."""
         if not texts:
             return np.zeros(0)
-        logits = np.asarray(self.features(texts) @ self.coef, dtype=np.float64) + self.intercept
+        streams: list[np.ndarray] | None = [] if self.lm is not None else None
+        logits = np.asarray(self.features(texts, streams) @ self.coef, dtype=np.float64) + self.intercept
         n_words = np.fromiter((len(t.split()) for t in texts), dtype=np.float64, count=len(texts))
-        return logits * (n_words / (n_words + self.evidence_words))
+        out = logits * (n_words / (n_words + self.evidence_words))
+        if self.lm is not None and streams is not None:
+            out += self.lm_weight * self.lm.score(streams)
+        return out
 
 
 @dataclass
@@ -155,6 +166,10 @@ class PageModel:
                 digest.update(np.ascontiguousarray(arr, dtype=np.float32).tobytes())
             digest.update(np.ascontiguousarray(tm.frequent, dtype=np.uint32).tobytes())
             digest.update(repr((tm.intercept, tm.evidence_words)).encode())
+            if tm.lm is not None:
+                for name, arr in sorted(tm.lm.arrays().items()):
+                    digest.update(name.encode() + np.ascontiguousarray(arr).tobytes())
+                digest.update(repr((tm.lm_weight, sorted(tm.lm.params().items()))).encode())
         return digest.hexdigest()
 
     # ------------------------------------------------------------------------------------------------
@@ -187,7 +202,11 @@ class PageModel:
             params["text_model"] = {
                 "intercept": self.text_model.intercept,
                 "evidence_words": self.text_model.evidence_words,
+                "lm": None,
             }
+            if self.text_model.lm is not None:
+                arrays |= self.text_model.lm.arrays()
+                params["text_model"]["lm"] = {**self.text_model.lm.params(), "weight": self.text_model.lm_weight}
         # numpy's stub types **kwds as if a key could be its allow_pickle flag; ours are array names.
         np.savez_compressed(out / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]
         (out / MODEL_FILE).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -252,6 +271,9 @@ class PageModel:
                 frequent=arrays["text_frequent"],
                 evidence_words=float(tm["evidence_words"]),
             )
+            if tm.get("lm"):
+                text_model.lm = FunctionWordLM.from_arrays(arrays, tm["lm"])
+                text_model.lm_weight = float(tm["lm"]["weight"])
         _check_shapes(path, params, arrays, text_model)
         return cls(
             feature_names=list(params["feature_names"]),

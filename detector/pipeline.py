@@ -348,7 +348,7 @@ class Detector:
 
     def _reason(self, signal_name: str, weight: float, results: dict[str, SignalResult]) -> Reason:
         if signal_name == TEXT_FEATURE.split(".")[0]:
-            text = "word choice and phrasing typical of machine-written text (text model)"
+            text = "word choice, phrasing and sentence construction typical of machine-written text (text model)"
             return Reason(signal=signal_name, weight=weight, text=text)
         result = results.get(signal_name)
         signal = next(s for s in REGISTRY if s.name == signal_name)

@@ -582,6 +582,16 @@ def plot_reliability(diagrams: dict[str, list[tuple[float, float, float]]], out_
 # ----------------------------------------------------------------------------------------------------
 
 
+def _lm_weight(params: dict[str, Any]) -> str:
+    lm = (params.get("text_model") or {}).get("lm") or {}
+    return f"{lm.get('weight', 0):g}"
+
+
+def _lm_order(params: dict[str, Any]) -> str:
+    lm = (params.get("text_model") or {}).get("lm") or {}
+    return f"{lm.get('order', 0):g}"
+
+
 def _evidence_words(params: dict[str, Any]) -> str:
     return f"{(params.get('text_model') or {}).get('evidence_words', 0):g}"
 
@@ -601,7 +611,9 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "1-4-grams of the page's prose; the logit weighed by n / (n + "
         f"{_evidence_words(params)}) for n words of prose, so that a few words count for little; its weights "
         f"along the {TOPIC_DIRECTIONS} main axes of the training pairs' topics cut by {TOPIC_SHRINK:.0%} after "
-        "the fit, so that a page's topic moves its score less), "
+        "the fit, so that a page's topic moves its score less; plus "
+        f"{_lm_weight(params)} times the mean per-token log-likelihood ratio of machine and human function-word "
+        f"{_lm_order(params)}-gram language models over the same topic-free token sequence), "
         "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
         "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
         "finds nothing adds nothing; "

@@ -34,6 +34,10 @@ from detector.clean import clean_text
 from detector.dataset import corpus_hash, default_corpus_dir, load_rows, row_to_page
 from detector.estimator import SignalClassifier
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
+from detector.fwlm import DISCOUNT as LM_DISCOUNT
+from detector.fwlm import LM_WEIGHT, FunctionWordLM
+from detector.fwlm import MAX_TOKENS as LM_MAX_TOKENS
+from detector.fwlm import ORDER as LM_ORDER
 from detector.model import TEXT_FEATURE, PageModel, TextModel, default_model_dir
 from detector.pipeline import DetectorConfig, clean_page
 from detector.textfeatures import (
@@ -270,12 +274,14 @@ def fit_text_model(
 
     ``pairs`` names each text's pair (a human text and its machine rewrites); with it, the weights along
     the main axes of the pairs' topics are shrunk after the fit (:func:`~detector.textfeatures.
-    shrink_topic_weights`), so that a text's topic moves its score less.
+    shrink_topic_weights`), so that a text's topic moves its score less. The function-word language models
+    (``detector.fwlm``) are fitted on the same texts, unweighted.
     """
     from sklearn.linear_model import LogisticRegression
 
     frequent = frequent_tokens(texts)
-    blocks = raw_blocks(texts, frequent)
+    streams: list[np.ndarray] = []
+    blocks = raw_blocks(texts, frequent, streams)
     idf = tuple(idf_weights(X) for X in blocks)
     X = weighted(blocks, idf)
     clf = LogisticRegression(
@@ -292,6 +298,7 @@ def fit_text_model(
         idf_bytes=idf[1],
         idf_shapes=idf[2],
         frequent=frequent,
+        lm=FunctionWordLM.fit(streams, y),
     )
 
 
@@ -512,6 +519,10 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
             "byte_prefix": BYTE_PREFIX,
             "topic_directions": TOPIC_DIRECTIONS,
             "topic_shrink": TOPIC_SHRINK,
+            "lm_order": LM_ORDER,
+            "lm_discount": LM_DISCOUNT,
+            "lm_weight": LM_WEIGHT,
+            "lm_max_tokens": LM_MAX_TOKENS,
             "page_model_C": PAGE_MODEL_C,
             "folds": N_FOLDS,
             "target_fpr": TARGET_FPR,

@@ -164,6 +164,23 @@ def test_model_for_another_feature_set_refuses_to_load(tmp_path: Path) -> None:
         Detector.load(copy)
 
 
+@pytest.mark.parametrize("damage", ["cut", "drop"])
+def test_a_language_model_table_cut_or_missing_refuses_to_load(tmp_path: Path, damage: str) -> None:
+    import numpy as np
+
+    copy = tmp_path / "m"
+    shutil.copytree(default_model_dir(), copy)
+    with np.load(copy / "arrays.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    if damage == "cut":
+        arrays["lm_machine_followers_2"] = arrays["lm_machine_followers_2"][:-1]
+    else:
+        del arrays["lm_human_keys_4"]
+    np.savez_compressed(copy / "arrays.npz", **arrays)
+    with pytest.raises(ModelLoadError, match="differ in length" if damage == "cut" else "incomplete"):
+        Detector.load(copy)
+
+
 def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="make train"):
         Detector.load(tmp_path / "nowhere")

@@ -78,12 +78,15 @@ def test_the_text_models_logit_weighs_by_the_prose_it_rests_on() -> None:
     ] * 4
     model = fit_text_model(texts, np.array([1, 0] * 4))
     long_text, short_text = texts[0] + " " + texts[0], "Moreover, it is important."
-    raw = np.asarray(model.features([long_text, short_text, ""]) @ model.coef) + model.intercept
+    streams: list[np.ndarray] = []
+    raw = np.asarray(model.features([long_text, short_text, ""], streams) @ model.coef) + model.intercept
+    assert model.lm is not None
+    lm = model.lm_weight * model.lm.score(streams)
     got = model.decision([long_text, short_text, ""])
     n = np.array([28.0, 4.0, 0.0])
-    np.testing.assert_allclose(got, raw * n / (n + EVIDENCE_WORDS))
+    np.testing.assert_allclose(got, raw * n / (n + EVIDENCE_WORDS) + lm)
     assert got[2] == 0.0  # no prose, no evidence either way
-    assert got[0] > 0 and abs(got[1]) < abs(raw[1])  # the sign is kept, a few words count for less
+    assert got[0] > 0 and abs(got[1] - lm[1]) < abs(raw[1])  # the sign is kept, a few words count for less
 
 
 def _paired_rows() -> tuple[object, np.ndarray, np.ndarray]:
