@@ -88,19 +88,20 @@ these n-grams the text model is at a plateau. The step beyond it came from outsi
 view of the same function-word sequence: the language models of ``detector.fwlm``, whose score the text model
 adds to this logit (mean ROC-AUC 0.9283 -> 0.9313, TPR at 1% FPR 0.515 -> 0.556).
 
-After the fit, the weights' component along the ``TOPIC_DIRECTIONS`` main axes of the training pairs' topics
-is cut by ``TOPIC_SHRINK`` (:func:`shrink_topic_weights`). A pair is a human text and its machine rewrites:
-what they share is the topic, so the axes along which pairs differ most are topic axes, and a weight along
-them moves a text's score with its topic, an offset between genres that a genre the model never saw does not
-follow. ``make validate-text`` (``detector.validate_text``: the nine splits above, the text model alone, its
-logit as shipped) gives, without and with the shrink: mean ROC-AUC 0.9261 and 0.9283, higher on 6 of the 9
-splits (+0.011 on the genre quarter of EducationMaterial, FoodCusine, MedicalText and ProductReview, where it
-passes the TF-IDF baseline; -0.003 with Llama-3-70B left out, -0.0003 on two genre quarters); mean TPR at 1%
-FPR 0.522 and 0.515, higher on two genre quarters (+0.068 and +0.025) and lower on the other seven (most with
-Llama-3-70B left out: -0.069). The settings were picked on an earlier version of this validation that scored
-the logit without its intercept; on it, halving (mean ROC-AUC 0.9288, TPR 0.527) beat removing the component
-whole (0.9289, 0.503) and cutting a quarter (0.9270, 0.529) on the two together, and 20 to 400 axes gave ROC-
-AUC within 0.002 of one another; the axes of the genre means alone (at most 18) gained at most 0.003.
+After the fit, the weights' component along the ``TOPIC_DIRECTIONS`` main axes of the training pairs' topics is
+cut by ``TOPIC_SHRINK`` (:func:`shrink_topic_weights`). A pair is a human text and its machine rewrites: what
+they share is the topic, so the axes along which pairs differ most are topic axes, and a weight along them moves
+a text's score with its topic, an offset between genres that a genre the model never saw does not follow.
+``make validate-text`` (``detector.validate_text``: the nine splits above, the text model alone, its logit without the
+language models of ``detector.fwlm``) gives, without and with the shrink: mean ROC-AUC 0.9261 and 0.9283, higher
+on 6 of the 9 splits (+0.011 on the genre quarter of EducationMaterial, FoodCusine, MedicalText and
+ProductReview, where it passes the TF-IDF baseline; -0.003 with Llama-3-70B left out, -0.0003 on two genre
+quarters); mean TPR at 1% FPR 0.522 and 0.515, higher on two genre quarters (+0.068 and +0.025) and lower on the
+other seven (most with Llama-3-70B left out: -0.069). The settings were picked on an earlier version of this
+validation that scored the logit without its intercept; on it, halving (mean ROC-AUC 0.9288, TPR 0.527) beat
+removing the component whole (0.9289, 0.503) and cutting a quarter (0.9270, 0.529) on the two together, and 20 to
+400 axes gave ROC-AUC within 0.002 of one another; the axes of the genre means alone (at most 18) gained at most
+0.003.
 
 Stateless and deterministic across processes and platforms: tokens hash by CRC-32, never by Python's
 salted ``hash``; n-grams combine hashes by array arithmetic, so a page costs one regex pass and a few

@@ -268,6 +268,7 @@ def fit_text_model(
     seed: int = SEED,
     sample_weight: np.ndarray | None = None,
     pairs: Sequence[object] | None = None,
+    language_models: bool = True,
 ) -> TextModel:
     """Logistic regression on the prose's IDF-weighted word, byte and function-word n-grams
     (``detector.textfeatures``).
@@ -275,7 +276,8 @@ def fit_text_model(
     ``pairs`` names each text's pair (a human text and its machine rewrites); with it, the weights along
     the main axes of the pairs' topics are shrunk after the fit (:func:`~detector.textfeatures.
     shrink_topic_weights`), so that a text's topic moves its score less. The function-word language models
-    (``detector.fwlm``) are fitted on the same texts, unweighted.
+    (``detector.fwlm``) are fitted on the same texts, unweighted, unless ``language_models`` is false (the
+    recipe before them, which ``make validate-text`` reports beside).
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -298,7 +300,7 @@ def fit_text_model(
         idf_bytes=idf[1],
         idf_shapes=idf[2],
         frequent=frequent,
-        lm=FunctionWordLM.fit(streams, y),
+        lm=FunctionWordLM.fit(streams, y) if language_models else None,
     )
 
 

@@ -65,7 +65,7 @@ def test_nine_kinds_of_split_leave_out_what_they_test() -> None:
 def test_the_report_gives_each_split_and_the_means() -> None:
     y = np.array([0, 0, 1, 1])
     good, bad = np.array([0.1, 0.2, 0.8, 0.9]), np.array([0.9, 0.8, 0.2, 0.1])
-    scores = {"shipped": good, "without topic shrink": bad, "tfidf_logreg_punct": good}
+    scores = {"shipped": good, "without language models": bad, "without either": bad, "tfidf_logreg_punct": good}
     text = render([("all", y, scores), ("without GPT-4o", y, scores)])
-    assert "| all | 4 (2) | 1.0000 / 1.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
-    assert "| **mean** | | 1.0000 / 1.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
+    assert "| all | 4 (2) | 1.0000 / 1.000 | 0.0000 / 0.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
+    assert "| **mean** | | 1.0000 / 1.000 | 0.0000 / 0.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
