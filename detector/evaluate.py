@@ -19,7 +19,10 @@ baselines carry paired intervals. The report lists the worst errors with their r
 Writes ``reports/eval.md`` (with PNG plots in ``reports/figures/``) and ``reports/eval.json``, then runs
 the gate (``detector.gate``): exit status 1 when a headline figure fell below its floor. ``--fast`` skips
 the baselines, the ablation and the refitted splits (the gate's figures are all still computed): what CI
-runs. ``--pin`` re-pins the floors.
+runs. ``--pin`` re-pins the floors. ``--from-results reports/eval.json`` gates (and with ``--pin`` re-pins,
+``--update-card`` carries into the card) the figures of a finished run instead of running one again, once it is
+checked to be this model's on this corpus: a re-pin refused at the end of the hour-long evaluation (a floor
+that would move the bad way) need not cost another hour.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import numpy as np
 
 from detector import gate, metrics
 from detector.dataset import corpus_hash, default_corpus_dir, load_rows, row_to_page
-from detector.errors import DetectorError
+from detector.errors import ConfigError, DetectorError
 from detector.model import PageModel, default_model_dir
 from detector.pipeline import Detector
 from detector.train import (
@@ -641,6 +644,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pin", action="store_true", help="re-pin the gate's floors to this run's figures")
     parser.add_argument("--allow-lower", action="store_true", help="with --pin: allow a floor to move the bad way")
     parser.add_argument("--no-gate", action="store_true", help="report only; do not fail on the floors")
+    parser.add_argument(
+        "--from-results",
+        type=Path,
+        metavar="EVAL_JSON",
+        help="gate (and --pin, --update-card) the figures of a finished run (its eval.json) instead of running one; "
+        "refused unless it was made with this model on this corpus",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -651,8 +661,37 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def saved_results(path: Path, model_dir: Path, corpus_dir: Path) -> dict[str, Any]:
+    """The results a finished run wrote to ``path`` (its ``eval.json``), checked to be those of the model in
+    ``model_dir`` on the corpus in ``corpus_dir``.
+
+    Raises:
+        ConfigError: the file is missing or is no evaluation's results, or it was made with another model or
+            on other evaluation data.
+    """
+    try:
+        res = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the evaluation results {path}: {exc} (run `make eval` to make them)") from exc
+    if not isinstance(res, dict) or not {"figures", "corpus_sha256", "model_version"} <= set(res):
+        raise ConfigError(f"{path} holds no evaluation's results (run `make eval` to make them)")
+    version = PageModel.load(model_dir).version
+    data = corpus_hash(corpus_dir)
+    if res["model_version"] != version or res["corpus_sha256"] != data:
+        raise ConfigError(
+            f"{path} holds the figures of model {res['model_version']} on corpus {str(res['corpus_sha256'])[:12]}, "
+            f"not of model {version} on corpus {data[:12]}: evaluate this model again (`make eval`)"
+        )
+    return res
+
+
 def _run(args: argparse.Namespace, report: Any) -> int:
-    res = evaluate(args.model, args.corpus, workers=args.workers, fast=args.fast)
+    if args.from_results:
+        res = saved_results(args.from_results, args.model, args.corpus)
+        args.fast = bool(res.get("fast"))
+    else:
+        res = evaluate(args.model, args.corpus, workers=args.workers, fast=args.fast)
+    args.reports.mkdir(parents=True, exist_ok=True)
     floors_path = args.reports / FLOORS_FILE
     floors = gate.load_floors(floors_path)
     pin_error = None
@@ -677,10 +716,9 @@ def _run(args: argparse.Namespace, report: Any) -> int:
     gate_lines += ["", *(f"- {p}" for p in problems)] if problems else ["", "All figures hold their floors."]
     if args.pin and not pin_error:
         held = gate.check(res["figures"], res["corpus_sha256"], before) if before else []
-        gate_lines += ["", *_pin_lines(before, floors, held)]
+        gate_lines += ["", *_pin_lines(before, floors, held, from_saved=args.from_results is not None)]
     res["gate"] = {"passed": not problems, "problems": problems}
-    args.reports.mkdir(parents=True, exist_ok=True)
-    if not args.fast:
+    if not args.fast and "_sets" in res:  # a finished run's results keep the plots it drew
         res["plots"] = _plots(res, res["_sets"], args.reports)
     md = report.render_markdown(res, gate_lines)
     name = "eval_fast" if args.fast else "eval"
@@ -698,9 +736,12 @@ def _run(args: argparse.Namespace, report: Any) -> int:
     return 0
 
 
-def _pin_lines(before: dict[str, Any] | None, after: dict[str, Any] | None, failed_before: list[str]) -> list[str]:
+def _pin_lines(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, failed_before: list[str], *, from_saved: bool = False
+) -> list[str]:
     """What a re-pin in this run did: the check above then holds by construction, so say so, with every floor
-    that moved (from what to what) and how the figures fared against the floors as they were."""
+    that moved (from what to what) and how the figures fared against the floors as they were. ``from_saved``:
+    the re-pin came after the run, from the results it saved (``--from-results``)."""
     old = (before or {}).get("figures", {})
     moved = [
         f"{name} {old[name]['floor']:.4f} -> {spec['floor']:.4f}"
@@ -715,8 +756,13 @@ def _pin_lines(before: dict[str, Any] | None, after: dict[str, Any] | None, fail
     else:
         against = "Against the floors as they were, every figure held."
     return [
-        "The floors were re-pinned in this run (`--pin`) to its own figures, so the table above holds by "
-        f"construction. {against} "
+        (
+            "The floors were re-pinned after this run, from the results it saved (`--from-results`, `--pin`), to "
+            "its own figures"
+            if from_saved
+            else "The floors were re-pinned in this run (`--pin`) to its own figures"
+        )
+        + f", so the table above holds by construction. {against} "
         + (f"Floors moved: {'; '.join(moved)}." if moved else "No floor moved.")
         + (f" New floors: {', '.join(new)}." if new else "")
     ]

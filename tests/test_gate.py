@@ -102,3 +102,49 @@ def test_a_repinning_run_says_what_it_moved_and_how_the_old_floors_fared() -> No
     assert "l2r.roc_auc = 0.9000 is below its floor 0.9500" in line and "0.9500 -> 0.9000" in line
     (line,) = _pin_lines(None, before, [])
     assert "no floors before" in line and "No floor moved" in line
+
+
+def _finished_run(tmp_path: Path, **changes: object) -> Path:
+    """The committed full evaluation's results, made out to be the shipped model's (plus ``changes``)."""
+    from detector.evaluate import REPORTS
+    from detector.model import PageModel, default_model_dir
+
+    res = json.loads((REPORTS / "eval.json").read_text(encoding="utf-8"))
+    res["model_version"] = PageModel.load(default_model_dir()).version
+    res.update(changes)
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps(res), encoding="utf-8")
+    return path
+
+
+def test_a_finished_runs_figures_are_re_pinned_without_running_it_again(tmp_path: Path) -> None:
+    from detector.evaluate import main
+
+    results = _finished_run(tmp_path)
+    reports = tmp_path / "reports"
+    assert main(["--from-results", str(results), "--reports", str(reports), "--pin"]) == 0
+    saved = json.loads(results.read_text(encoding="utf-8"))
+    floors = gate.load_floors(reports / "floors.json")
+    assert floors is not None and floors["data_sha256"] == saved["corpus_sha256"]
+    assert floors["figures"]["l2r.roc_auc"]["floor"] == pytest.approx(saved["figures"]["l2r.roc_auc"])
+    written = json.loads((reports / "eval.json").read_text(encoding="utf-8"))
+    assert written["gate"]["passed"] and written["cross_genre"] == saved["cross_genre"]  # the figures as they were
+    report = (reports / "eval.md").read_text(encoding="utf-8")
+    assert "Margins at a glance" in report and "from the results it saved (`--from-results`" in report
+
+
+def test_a_finished_run_of_another_model_or_corpus_is_refused(tmp_path: Path) -> None:
+    from detector.dataset import default_corpus_dir
+    from detector.evaluate import saved_results
+    from detector.model import default_model_dir
+
+    model, corpus = default_model_dir(), default_corpus_dir()
+    with pytest.raises(ConfigError, match="evaluate this model again"):
+        saved_results(_finished_run(tmp_path, model_version="fs-0-0-s0-0"), model, corpus)
+    with pytest.raises(ConfigError, match="evaluate this model again"):
+        saved_results(_finished_run(tmp_path, corpus_sha256="0" * 64), model, corpus)
+    with pytest.raises(ConfigError, match="cannot read"):
+        saved_results(tmp_path / "nowhere.json", model, corpus)
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no evaluation's results"):
+        saved_results(tmp_path / "list.json", model, corpus)
