@@ -13,7 +13,7 @@ so that the figures the docstrings quote can be checked:
   genres in sorted order, every fourth one; validated on those genres only);
 * per split and scorer, ROC-AUC and the TPR at 1% FPR of the held-out rows, then their means.
 
-Writes ``reports/validate_text.md``. About 9 minutes on two cores.
+Writes ``reports/validate_text.md``. About 14 minutes on two cores.
 """
 
 from __future__ import annotations
