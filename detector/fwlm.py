@@ -72,10 +72,10 @@ def _grams(stream: np.ndarray, order: int) -> list[np.ndarray]:
     pad = np.zeros(order - 1, dtype=np.uint64)
     spread = (np.concatenate([pad, stream.astype(np.uint64) + np.uint64(1)]) + np.uint64(7)) * _MIX
     g = spread
-    out = []
-    for _ in range(order):
-        out.append(_fold(g[max(order - 2, 0) :]))
+    out = [_fold(g[order - 2 :])]
+    for _ in range(order - 1):
         g = np.concatenate([g[:1], (g[:-1] * _MUL) ^ spread[1:]])
+        out.append(_fold(g[order - 2 :]))
     return out
 
 

@@ -582,18 +582,10 @@ def plot_reliability(diagrams: dict[str, list[tuple[float, float, float]]], out_
 # ----------------------------------------------------------------------------------------------------
 
 
-def _lm_weight(params: dict[str, Any]) -> str:
-    lm = (params.get("text_model") or {}).get("lm") or {}
-    return f"{lm.get('weight', 0):g}"
-
-
-def _lm_order(params: dict[str, Any]) -> str:
-    lm = (params.get("text_model") or {}).get("lm") or {}
-    return f"{lm.get('order', 0):g}"
-
-
-def _evidence_words(params: dict[str, Any]) -> str:
-    return f"{(params.get('text_model') or {}).get('evidence_words', 0):g}"
+def _text_model_value(params: dict[str, Any], key: str, part: str | None = None) -> str:
+    """A saved model's text-model setting (of its language models when ``part`` is "lm"), as a number."""
+    values = (params.get("text_model") or {}).get(part, {}) if part else params.get("text_model")
+    return f"{(values or {}).get(key, 0):g}"
 
 
 def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
@@ -603,17 +595,19 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
     (model_dir / "model.json").write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     card = params["card"]
     td = card["training_data"]
+    evidence, lm_weight = _text_model_value(params, "evidence_words"), _text_model_value(params, "weight", "lm")
+    lm_order = _text_model_value(params, "order", "lm")
     lines = [
         f"# Model card: `{card['model_version']}`",
         "",
         "What it is: a logistic regression over the detector's named signals and the logit of a text model "
         "(logistic regression over IDF-weighted hashed word 1-2-grams, byte 3-4-grams and function-word "
         "1-4-grams of the page's prose; the logit weighed by n / (n + "
-        f"{_evidence_words(params)}) for n words of prose, so that a few words count for little; its weights "
+        f"{evidence}) for n words of prose, so that a few words count for little; its weights "
         f"along the {TOPIC_DIRECTIONS} main axes of the training pairs' topics cut by {TOPIC_SHRINK:.0%} after "
         "the fit, so that a page's topic moves its score less; plus "
-        f"{_lm_weight(params)} times the mean per-token log-likelihood ratio of machine and human function-word "
-        f"{_lm_order(params)}-gram language models over the same topic-free token sequence), "
+        f"{lm_weight} times the mean per-token log-likelihood ratio of machine and human function-word "
+        f"{lm_order}-gram language models over the same topic-free token sequence), "
         "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
         "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
         "finds nothing adds nothing; "

@@ -30,14 +30,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from detector import fwlm
 from detector.clean import clean_text
 from detector.dataset import corpus_hash, default_corpus_dir, load_rows, row_to_page
 from detector.estimator import SignalClassifier
 from detector.features import FEATURE_NAMES, annotate, feature_set_version, feature_vector, model_text
-from detector.fwlm import DISCOUNT as LM_DISCOUNT
-from detector.fwlm import LM_WEIGHT, FunctionWordLM
-from detector.fwlm import MAX_TOKENS as LM_MAX_TOKENS
-from detector.fwlm import ORDER as LM_ORDER
 from detector.model import TEXT_FEATURE, PageModel, TextModel, default_model_dir
 from detector.pipeline import DetectorConfig, clean_page
 from detector.textfeatures import (
@@ -300,7 +297,7 @@ def fit_text_model(
         idf_bytes=idf[1],
         idf_shapes=idf[2],
         frequent=frequent,
-        lm=FunctionWordLM.fit(streams, y) if language_models else None,
+        lm=fwlm.FunctionWordLM.fit(streams, y) if language_models else None,
     )
 
 
@@ -521,10 +518,10 @@ def train(corpus_dir: Path, out_dir: Path, *, workers: int = 1, seed: int = SEED
             "byte_prefix": BYTE_PREFIX,
             "topic_directions": TOPIC_DIRECTIONS,
             "topic_shrink": TOPIC_SHRINK,
-            "lm_order": LM_ORDER,
-            "lm_discount": LM_DISCOUNT,
-            "lm_weight": LM_WEIGHT,
-            "lm_max_tokens": LM_MAX_TOKENS,
+            "lm_order": fwlm.ORDER,
+            "lm_discount": fwlm.DISCOUNT,
+            "lm_weight": fwlm.LM_WEIGHT,
+            "lm_max_tokens": fwlm.MAX_TOKENS,
             "page_model_C": PAGE_MODEL_C,
             "folds": N_FOLDS,
             "target_fpr": TARGET_FPR,
