@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck unit gate train eval eval-pin repin validate-text bench bench-dedup corpus clean
+.PHONY: install demo test lint typecheck unit gate train eval eval-pin repin validate-text validate-page bench bench-dedup corpus clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ repin: $(STAMP)
 ## reports/validate_text.md.
 validate-text: $(STAMP)
 	$(BIN)/python -m detector.validate_text --workers $(WORKERS)
+
+## The page model's design validation inside the training split (never the held-out rows):
+## reports/validate_page.md.
+validate-page: $(STAMP)
+	$(BIN)/python -m detector.validate_page --workers $(WORKERS)
 
 ## Speed and memory of `detector score` against trafilatura alone, side by side: reports/bench.md.
 bench: $(STAMP)

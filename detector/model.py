@@ -135,10 +135,12 @@ class PageModel:
         """Per-feature contribution to the decision value (log-odds before calibration)."""
         return self.standardize(X) * self.coef
 
-    def full_matrix(self, signal_rows: np.ndarray, texts: list[str]) -> np.ndarray:
+    def full_matrix(self, signal_rows: np.ndarray, texts: list[str], logits: np.ndarray | None = None) -> np.ndarray:
         """The model's input columns from full signal rows (``FEATURE_NAMES`` order) and the pages' texts.
 
-        The model uses the signals it was trained on, by name, plus the text model's logit when it has one.
+        The model uses the signals it was trained on, by name, plus the text model's logit when it has one;
+        ``logits``, when given, are those logits (the text model's decision on ``texts``), computed once for
+        several page models on one text model.
         """
         from detector.features import FEATURE_NAMES
 
@@ -148,8 +150,9 @@ class PageModel:
         X = signal_rows[:, self._columns]
         if self.text_model is None:
             return X
-        logits = self.text_model.decision(texts).reshape(-1, 1)
-        return np.hstack([X, logits])
+        if logits is None:
+            logits = self.text_model.decision(texts)
+        return np.hstack([X, np.asarray(logits, dtype=np.float64).reshape(-1, 1)])
 
     def fingerprint(self) -> str:
         """SHA-256 of the fitted parameters (weights, calibration, threshold, the text model's arrays): two

@@ -24,6 +24,7 @@ import os
 import sys
 import time
 import zlib
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -49,6 +50,8 @@ LOGGER = logging.getLogger(__name__)
 VALIDATION_SHARE = 0.25
 SCORERS = ("shipped", "without language models", "without either", "tfidf_logreg_punct")
 Split = tuple[str, FeatureTable, FeatureTable]
+#: A split's name, its validation rows' labels and each scorer's scores of them.
+Result = tuple[str, np.ndarray, dict[str, np.ndarray]]
 
 
 def inner_split(table: FeatureTable, share: float = VALIDATION_SHARE) -> tuple[FeatureTable, FeatureTable]:
@@ -82,7 +85,7 @@ def splits(learn: FeatureTable, val: FeatureTable) -> list[Split]:
     return out
 
 
-def score_split(split: Split) -> tuple[str, np.ndarray, dict[str, np.ndarray]]:
+def score_split(split: Split) -> Result:
     """Each scorer fitted on the split's training rows, scoring its validation rows."""
     name, learn, val = split
     started = time.time()
@@ -105,9 +108,26 @@ def score_split(split: Split) -> tuple[str, np.ndarray, dict[str, np.ndarray]]:
     return name, np.asarray(val.y), scores
 
 
-def render(results: list[tuple[str, np.ndarray, dict[str, np.ndarray]]]) -> str:
+def split_table(results: list[Result], scorers: Sequence[str]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The table of a validation report (per split and scorer ROC-AUC / TPR at 1% FPR, then their means) and,
+    per scorer, its figures as an array of (ROC-AUC, TPR) rows, one per split."""
+    lines = ["| split | texts (human) | " + " | ".join(scorers) + " |", "|---|---:|" + "---|" * len(scorers)]
+    table: dict[str, list[tuple[float, float]]] = {s: [] for s in scorers}
+    for name, y, scores in results:
+        cells = []
+        for scorer in scorers:
+            auc = metrics.roc_auc(y, scores[scorer])
+            tpr = metrics.tpr_at_fpr(y, scores[scorer])
+            table[scorer].append((float(auc or 0.0), float(tpr or 0.0)))
+            cells.append(f"{auc:.4f} / {tpr:.3f}")
+        lines.append(f"| {name} | {len(y)} ({int(np.sum(y == 0))}) | " + " | ".join(cells) + " |")
+    means = [f"{np.mean([a for a, _ in table[s]]):.4f} / {np.mean([t for _, t in table[s]]):.3f}" for s in scorers]
+    lines.append("| **mean** | | " + " | ".join(means) + " |")
+    return lines, {s: np.array(v).reshape(-1, 2) for s, v in table.items()}
+
+
+def render(results: list[Result]) -> str:
     """The report: per split and scorer, ROC-AUC / TPR at 1% FPR, and their means."""
-    head = "| split | texts (human) | " + " | ".join(SCORERS) + " |"
     lines = [
         "# Text model validation (inside the training split)",
         "",
@@ -115,24 +135,12 @@ def render(results: list[tuple[str, np.ndarray, dict[str, np.ndarray]]]) -> str:
         "(`python -m detector.validate_text`; the splits are in its docstring). Not a held-out figure: "
         "`reports/eval.md` is.",
         "",
-        head,
-        "|---|---:|" + "---|" * len(SCORERS),
+        *split_table(results, SCORERS)[0],
     ]
-    table: dict[str, list[tuple[float, float]]] = {s: [] for s in SCORERS}
-    for name, y, scores in results:
-        cells = []
-        for scorer in SCORERS:
-            auc = metrics.roc_auc(y, scores[scorer])
-            tpr = metrics.tpr_at_fpr(y, scores[scorer])
-            table[scorer].append((float(auc or 0.0), float(tpr or 0.0)))
-            cells.append(f"{auc:.4f} / {tpr:.3f}")
-        lines.append(f"| {name} | {len(y)} ({int(np.sum(y == 0))}) | " + " | ".join(cells) + " |")
-    means = [f"{np.mean([a for a, _ in table[s]]):.4f} / {np.mean([t for _, t in table[s]]):.3f}" for s in SCORERS]
-    lines.append("| **mean** | | " + " | ".join(means) + " |")
     return "\n".join(lines) + "\n"
 
 
-def validate(corpus_dir: Path, workers: int = 1) -> list[tuple[str, np.ndarray, dict[str, np.ndarray]]]:
+def validate(corpus_dir: Path, workers: int = 1) -> list[Result]:
     rows = training_rows(corpus_dir)
     LOGGER.info("featurizing %d training rows", len(rows))
     learn, val = inner_split(featurize(rows, workers=workers))
@@ -143,8 +151,15 @@ def validate(corpus_dir: Path, workers: int = 1) -> list[tuple[str, np.ndarray, 
         return list(pool.map(score_split, jobs))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m detector.validate_text", description=__doc__.split("\n")[0])
+def run(
+    argv: list[str] | None,
+    module: str,
+    doc: str,
+    validate: Callable[[Path, int], list[Result]],
+    render: Callable[[list[Result]], str],
+) -> int:
+    """The command line of a validation module: run ``validate``, write ``reports/<module's name>.md``, print it."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=default_corpus_dir())
     parser.add_argument("--reports", type=Path, default=Path("reports"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -152,9 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     report = render(validate(args.corpus, args.workers))
     args.reports.mkdir(parents=True, exist_ok=True)
-    (args.reports / "validate_text.md").write_text(report, encoding="utf-8")
+    (args.reports / f"{module.rsplit('.', 1)[-1]}.md").write_text(report, encoding="utf-8")
     print(report)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(argv, "detector.validate_text", __doc__ or "", validate, render)
 
 
 if __name__ == "__main__":
