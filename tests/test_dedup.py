@@ -263,6 +263,23 @@ def test_repeated_ids_are_refused(texts: list[str]) -> None:
     assert "empty" not in index and len(index) == 1
 
 
+def _refuses_a_batch_with_a_taken_id(index: NearDuplicateIndex, texts: list[str]) -> None:
+    """add_signatures, which add_many ends in: past add_many's own check (as when another process took
+    the id meanwhile), a taken id in the middle of a batch adds none of it."""
+    index.add("taken", texts[0])
+    signatures = index.hasher.signatures(texts[1:4])
+    with pytest.raises(ValueError, match="'taken' is already in the index"):
+        index.add_signatures(["first", "taken", "last"], signatures)
+    assert len(index) == 1 and "first" not in index and "last" not in index
+    assert index.query(texts[1]) == []
+    assert index.add_signatures(["first", "second", "last"], signatures) == [True, True, True]
+    assert index.query(texts[1]) == [("first", 1.0)]
+
+
+def test_a_batch_with_a_taken_id_adds_none_of_it(texts: list[str]) -> None:
+    _refuses_a_batch_with_a_taken_id(NearDuplicateIndex(), texts)
+
+
 # ----------------------------------------------------------------------------------------------------
 # Files
 # ----------------------------------------------------------------------------------------------------
@@ -383,6 +400,10 @@ def test_redis_index_is_shared_between_processes(redis_config: dict[str, Any], t
     subprocess.run([sys.executable, "-c", _WRITER], input=payload, text=True, check=True, timeout=60)
     reader = NearDuplicateIndex(redis=redis_config, basename="test-processes")
     assert reader.query(texts[5]) == [("from-another-process", 1.0)]
+
+
+def test_a_redis_batch_with_a_taken_id_adds_none_of_it(redis_config: dict[str, Any], texts: list[str]) -> None:
+    _refuses_a_batch_with_a_taken_id(NearDuplicateIndex(redis=redis_config, basename="test-batch"), texts)
 
 
 def test_missing_redis_package_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -162,15 +162,26 @@ class _RedisTables:
     def contains(self, key: bytes) -> bool:
         return bool(self._client.hexists(self._sig_key, key))
 
-    def add(self, key: bytes, signature: U32Array, minhash: LeanMinHash) -> bool:
-        """Claim ``key`` (HSETNX: atomic across threads and processes) and index it; False when it was
-        already there. Each step is one Redis command on a thread-safe client, so concurrent adds lose
-        nothing; between the claim and the band inserts, the key counts and is ``in`` the index but a
-        query cannot find it yet (a process that dies there leaves it so)."""
-        if not self._client.hsetnx(self._sig_key, key, signature.astype("<u4").tobytes()):
-            return False
-        self.lsh.insert(key, minhash, check_duplication=False)
-        return True
+    def add(self, keys: Sequence[bytes], signatures: U32Array, minhashes: Sequence[LeanMinHash]) -> bytes | None:
+        """Claim every key (HSETNX: atomic across threads and processes), then index them all; or, when one
+        was already there, give back the keys this call claimed and return that one (None on success).
+
+        All or nothing: the claims go in one round trip, and a batch with a taken key leaves the index as it
+        was. Each step is a Redis command on a thread-safe client, so concurrent adds lose nothing; between
+        the claims and the band inserts, the keys count and are ``in`` the index but a query cannot find
+        them yet (a process that dies there leaves them so)."""
+        claims = self._client.pipeline(transaction=False)
+        for key, signature in zip(keys, signatures, strict=True):
+            claims.hsetnx(self._sig_key, key, signature.astype("<u4").tobytes())
+        claimed = [bool(c) for c in claims.execute()]
+        if not all(claimed):
+            mine = [key for key, ok in zip(keys, claimed, strict=True) if ok]
+            if mine:
+                self._client.hdel(self._sig_key, *mine)
+            return keys[claimed.index(False)]
+        for key, minhash in zip(keys, minhashes, strict=True):
+            self.lsh.insert(key, minhash, check_duplication=False)
+        return None
 
     def candidates(self, minhash: LeanMinHash) -> list[bytes]:
         return list(self.lsh.query(minhash))
@@ -214,7 +225,9 @@ class NearDuplicateIndex:
     **Threads**: one index may be shared by threads. In memory mode a lock guards the steps that change
     the tables and the reads that depend on them (the MinHash signatures are computed outside it); in
     Redis mode every step is one command on redis-py's thread-safe client, and ids are claimed with
-    HSETNX. Ids are non-empty str that UTF-8 can encode (:meth:`add` refuses others).
+    HSETNX. A batch (:meth:`add_many`, :meth:`add_signatures`) is all or nothing in both modes: an id already
+    in the index raises ValueError and adds none of the batch. Ids are non-empty str that UTF-8 can encode
+    (:meth:`add` refuses others).
 
     Raises:
         ConfigError: on parameters out of range, a missing redis package, bad Redis options (an unknown
@@ -334,9 +347,10 @@ class NearDuplicateIndex:
         keep_ids = [doc_id for doc_id, good in zip(ids, ok.tolist(), strict=True) if good]
         keep = signatures[ok]
         if self._redis is not None:
-            for doc_id, sig in zip(keep_ids, keep, strict=True):
-                if not self._redis.add(doc_id.encode("utf-8"), sig, self.hasher.to_datasketch(sig)):
-                    raise ValueError(f"document id {doc_id!r} is already in the index")
+            claims = [doc_id.encode("utf-8") for doc_id in keep_ids]
+            taken = self._redis.add(claims, keep, [self.hasher.to_datasketch(sig) for sig in keep])
+            if taken is not None:
+                raise ValueError(f"document id {taken.decode('utf-8')!r} is already in the index (nothing was added)")
             return ok.tolist()
         keys = self._band_hasher.keys(keep)
         with self._lock:
