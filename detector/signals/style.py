@@ -40,7 +40,11 @@ sentences (as the rates' word count is floored), so that one sentence with one c
 the whole model refitted on four of those splits moved ROC-AUC by -0.002 to +0.001 and TPR at 1% FPR by
 -0.041 to +0.002. Nor kept: log(1 + rate) for the ten rates per 1,000 words, which are heavy-tailed: the page
 model on the nine splits of ``make validate-page`` scored mean ROC-AUC 0.9360 and TPR at 1% FPR 0.586 against
-0.9372 and 0.597.
+0.9372 and 0.597. Nor six more values of the prose's make, on the same splits: the mean word length and its
+coefficient of variation, the share of words of eight letters or more, commas per sentence, the share of a
+sentence's content words the sentence before it used, and how many kinds of punctuation mark occur. Each alone
+beside the family moved the mean ROC-AUC by -0.0006 to 0.0000 and TPR by -0.010 to +0.000, all six together
+0.9362 and 0.590: what they measure, the text model's n-grams and function-word models already read.
 """
 
 from __future__ import annotations
