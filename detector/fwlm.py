@@ -206,6 +206,8 @@ class FunctionWordLM:
 
     human: NgramModel
     machine: NgramModel
+    #: Tokens of a text the score reads; saved with the models, as a model is validated with its own.
+    max_tokens: int = MAX_TOKENS
 
     @classmethod
     def fit(
@@ -221,14 +223,14 @@ class FunctionWordLM:
         return cls(NgramModel.fit(human, order), NgramModel.fit(machine, order))
 
     def params(self) -> dict[str, float]:
-        return {"order": self.human.order, "discount": self.human.discount}
+        return {"order": self.human.order, "discount": self.human.discount, "max_tokens": self.max_tokens}
 
     def score(self, streams: Sequence[np.ndarray]) -> np.ndarray:
-        """Per text, the mean over its first ``MAX_TOKENS`` tokens of log P_machine - log P_human (0 for a
+        """Per text, the mean over its first ``max_tokens`` tokens of log P_machine - log P_human (0 for a
         text without tokens)."""
         out = np.zeros(len(streams))
         for i, s in enumerate(streams):
-            s = s[:MAX_TOKENS]
+            s = s[: self.max_tokens]
             if len(s):
                 out[i] = float(np.mean(self.machine.log_probs(s) - self.human.log_probs(s)))
         return out
@@ -241,11 +243,14 @@ class FunctionWordLM:
         """The models saved by :meth:`arrays` and :meth:`params`.
 
         Raises:
-            KeyError: an array is missing. ValueError: the arrays of one order disagree in length, or keys
-                are not sorted.
+            KeyError: an array or parameter is missing. ValueError: the arrays of one order disagree in length,
+                keys are not sorted, or ``max_tokens`` is below 1.
         """
-        order, discount = int(params["order"]), float(params["discount"])
+        order, discount, max_tokens = int(params["order"]), float(params["discount"]), int(params["max_tokens"])
+        if max_tokens < 1:
+            raise ValueError(f"the language models read at least one token of a text, not max_tokens={max_tokens}")
         return cls(
             NgramModel.from_arrays(arrays, "lm_human", order, discount),
             NgramModel.from_arrays(arrays, "lm_machine", order, discount),
+            max_tokens,
         )

@@ -37,7 +37,7 @@ from detector.fwlm import LM_WEIGHT, FunctionWordLM
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 8  # bump when the saved parameters or their meaning change
 #: The text model's logit rests on the n-grams of the page's prose, and a few words carry little of it:
 #: the logit is weighed by n / (n + EVIDENCE_WORDS) for n words of prose, half at 10 words, 0.91 at 100,
 #: 0.98 on a 500-word page, towards 0, the text model's "either way". Without it a one-line text reaches

@@ -596,7 +596,7 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
     card = params["card"]
     td = card["training_data"]
     evidence, lm_weight = _text_model_value(params, "evidence_words"), _text_model_value(params, "weight", "lm")
-    lm_order = _text_model_value(params, "order", "lm")
+    lm_order, lm_tokens = _text_model_value(params, "order", "lm"), _text_model_value(params, "max_tokens", "lm")
     lines = [
         f"# Model card: `{card['model_version']}`",
         "",
@@ -607,7 +607,7 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         f"along the {TOPIC_DIRECTIONS} main axes of the training pairs' topics cut by {TOPIC_SHRINK:.0%} after "
         "the fit, so that a page's topic moves its score less; plus "
         f"{lm_weight} times the mean per-token log-likelihood ratio of machine and human function-word "
-        f"{lm_order}-gram language models over the same topic-free token sequence), "
+        f"{lm_order}-gram language models over the same topic-free token sequence, its first {lm_tokens} tokens), "
         "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
         "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
         "finds nothing adds nothing; "

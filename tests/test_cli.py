@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from detector.cli import main
+from detector.model import FORMAT_VERSION
 
 from .conftest import page_bytes, seed_text
 
@@ -281,7 +282,9 @@ def test_a_damaged_model_exits_3_before_any_output(
     assert out.read_text() == "earlier results\n"  # the earlier output is left as it was
 
 
-@pytest.mark.parametrize("params", [[], {"format_version": 7}, {"format_version": 7, "feature_set": 3}])
+@pytest.mark.parametrize(
+    "params", [[], {"format_version": FORMAT_VERSION}, {"format_version": FORMAT_VERSION, "feature_set": 3}]
+)
 def test_a_malformed_model_description_is_a_model_error(tmp_path: Path, params: object) -> None:
     import shutil
 

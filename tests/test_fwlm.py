@@ -58,6 +58,23 @@ def test_saved_arrays_give_the_same_scores(real_streams: tuple[list[np.ndarray],
         FunctionWordLM.from_arrays(arrays, lm.params())
 
 
+def test_a_saved_model_reads_as_many_tokens_as_it_was_fitted_to(
+    real_streams: tuple[list[np.ndarray], np.ndarray],
+) -> None:
+    streams, y = real_streams
+    lm = FunctionWordLM.fit(streams, y)
+    assert lm.params()["max_tokens"] == MAX_TOKENS
+    lm.max_tokens = 20
+    back = FunctionWordLM.from_arrays(lm.arrays(), lm.params())
+    assert back.max_tokens == 20
+    longest = max(streams, key=len)
+    assert len(longest) > 20 and back.score([longest])[0] == lm.score([longest[:20]])[0]
+    with pytest.raises(ValueError, match="at least one token"):
+        FunctionWordLM.from_arrays(lm.arrays(), {**lm.params(), "max_tokens": 0})
+    with pytest.raises(KeyError):  # a model saved without it
+        FunctionWordLM.from_arrays(lm.arrays(), {"order": lm.human.order, "discount": lm.human.discount})
+
+
 def test_a_context_with_no_follower_counted_still_gives_a_probability(
     real_streams: tuple[list[np.ndarray], np.ndarray],
 ) -> None:
