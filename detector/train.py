@@ -347,6 +347,24 @@ class TextLogits(NamedTuple):
     unseen_genre: np.ndarray
 
 
+def fit_text_rows(table: FeatureTable, rows: np.ndarray, seed: int = SEED) -> TextModel:
+    """The text model fitted on the table's ``rows`` (indices), weighted and shrunk as the shipped one is."""
+    y = np.asarray(table.y)[rows]
+    weights = text_sample_weights([table.source[i] for i in rows], y)
+    pairs = [table.group[i] for i in rows]
+    return fit_text_model([table.texts[i] for i in rows], y, seed, weights, pairs)
+
+
+def text_folds(table: FeatureTable, groups: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (training, held-out) row indices of the text model's ``N_FOLDS`` folds, ``groups`` kept whole; a
+    fold model learns from the :func:`text_training_rows` among its training rows."""
+    from sklearn.model_selection import GroupKFold
+
+    learn = text_training_rows(table)
+    split = GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(table.y)), table.y, groups)
+    return [(train[learn[train]], test) for train, test in split]
+
+
 def text_logits(table: FeatureTable, seed: int = SEED) -> TextLogits:
     """The text model fitted on :func:`text_training_rows`, and every row's logit, out of fold two ways.
 
@@ -354,23 +372,14 @@ def text_logits(table: FeatureTable, seed: int = SEED) -> TextLogits:
     trained on text logits as they will be on unseen pages; by genre, from the fold model that never saw
     its genre, as they will be on pages of a genre the corpus does not have.
     """
-    from sklearn.model_selection import GroupKFold
-
-    y = np.asarray(table.y)
-    learn = text_training_rows(table)
-
-    def fit(rows: np.ndarray) -> TextModel:
-        weights = text_sample_weights([table.source[i] for i in rows], y[rows])
-        pairs = [table.group[i] for i in rows]
-        return fit_text_model([table.texts[i] for i in rows], y[rows], seed, weights, pairs)
 
     def out_of_fold(groups: Sequence[str]) -> np.ndarray:
-        logits = np.zeros(len(y))
-        for train, test in GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(y)), y, groups):
-            logits[test] = fit(train[learn[train]]).decision([table.texts[i] for i in test])
+        logits = np.zeros(len(table.y))
+        for train, test in text_folds(table, groups):
+            logits[test] = fit_text_rows(table, train, seed).decision([table.texts[i] for i in test])
         return logits
 
-    full = fit(np.flatnonzero(learn))
+    full = fit_text_rows(table, np.flatnonzero(text_training_rows(table)), seed)
     return TextLogits(full, out_of_fold(table.group), out_of_fold(genre_groups(table)))
 
 

@@ -10,8 +10,9 @@ page model can be judged the same way:
 * the rows and the nine splits of ``make validate-text`` (``detector.validate_text``): a quarter of the train
   split's l2r pairs held out as validation rows, the rest with the genuine web pages and the synthetic
   template pages as training rows; ``all``, each generator left out, each quarter of the genres left out;
-* per split, the text model is fitted on the training rows and on each of its ``N_FOLDS`` folds by group, and
-  the page model is fitted as ``detector.train.fit`` fits it, on the text logits out of fold;
+* per split, the text model is fitted on the training rows and on each of its ``N_FOLDS`` folds by group (the
+  folds and fits of ``detector.train.text_logits``), and the page model is fitted as ``detector.train.fit``
+  fits it, on the text logits out of fold;
 * per split and scorer, ROC-AUC and the TPR at 1% FPR of the validation rows, then their means and, for each
   scorer beside the shipped recipe, on how many splits the shipped recipe is ahead.
 
@@ -35,13 +36,12 @@ from detector.model import TextModel
 from detector.train import (
     MODEL_FEATURES,
     N_FOLDS,
-    SEED,
     FeatureTable,
     TextLogits,
     featurize,
     fit,
-    fit_text_model,
-    text_sample_weights,
+    fit_text_rows,
+    text_folds,
     text_training_rows,
     training_rows,
 )
@@ -66,29 +66,14 @@ def _init(learn: FeatureTable, val: FeatureTable) -> None:
     _SPLITS[:] = splits(learn, val)
 
 
-def _folds(table: FeatureTable) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The text model's folds by group, as ``detector.train.text_logits`` makes them."""
-    from sklearn.model_selection import GroupKFold
-
-    return list(GroupKFold(n_splits=N_FOLDS).split(np.zeros(len(table.y)), table.y, table.group))
-
-
-def _fit_text(table: FeatureTable, rows: np.ndarray) -> TextModel:
-    y = np.asarray(table.y)[rows]
-    weights = text_sample_weights([table.source[i] for i in rows], y)
-    pairs = [table.group[i] for i in rows]
-    return fit_text_model([table.texts[i] for i in rows], y, SEED, weights, pairs)
-
-
 def run_job(job: Job) -> tuple[Job, TextModel | np.ndarray]:
     """The split's text model (fold None), or one fold's out-of-fold logits on the rows it left out."""
     index, fold = job
     _, learn, _ = _SPLITS[index]
-    rows = text_training_rows(learn)
     if fold is None:
-        return job, _fit_text(learn, np.flatnonzero(rows))
-    train, test = _folds(learn)[fold]
-    return job, _fit_text(learn, train[rows[train]]).decision([learn.texts[i] for i in test])
+        return job, fit_text_rows(learn, np.flatnonzero(text_training_rows(learn)))
+    train, test = text_folds(learn, learn.group)[fold]
+    return job, fit_text_rows(learn, train).decision([learn.texts[i] for i in test])
 
 
 def score_split(split: Split, text: TextModel, oof: np.ndarray) -> Result:
@@ -112,7 +97,7 @@ def fit_splits(learn: FeatureTable, val: FeatureTable, workers: int = 1) -> list
     work: list[Job] = [(i, fold) for i in range(len(jobs)) for fold in (None, *range(N_FOLDS))]
     texts: dict[int, TextModel] = {}
     oof = {i: np.zeros(len(split[1].y)) for i, split in enumerate(jobs)}
-    folds = {i: _folds(split[1]) for i, split in enumerate(jobs)}
+    folds = {i: text_folds(split[1], split[1].group) for i, split in enumerate(jobs)}
 
     def keep(job: Job, out: TextModel | np.ndarray) -> None:
         index, fold = job
