@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from detector.train import FeatureTable
-from detector.validate_text import inner_split, render, splits
+from detector.validate_text import VALIDATION_PARTS, all_splits, inner_split, mean_groups, render, splits
 
 GENRES = ["Business", "Finance", "FoodCusine", "MedicalText", "NewsArticle", "Sports", "TechnicalWriting", "Travel"]
 GENERATORS = ["GPT-4o", "Llama-3-70B"]
@@ -69,3 +69,43 @@ def test_the_report_gives_each_split_and_the_means() -> None:
     text = render([("all", y, scores), ("without GPT-4o", y, scores)])
     assert "| all | 4 (2) | 1.0000 / 1.000 | 0.0000 / 0.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
     assert "| **mean** | | 1.0000 / 1.000 | 0.0000 / 0.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
+
+
+def test_the_validation_parts_are_disjoint_and_cover_every_pair() -> None:
+    table = _table()
+    parts = [inner_split(table, part=p)[1] for p in range(VALIDATION_PARTS)]
+    assert inner_split(table)[1].group == parts[0].group
+    groups = [set(val.group) for val in parts]
+    assert all(g for g in groups) and sum(len(g) for g in groups) == len(set().union(*groups))
+    assert set().union(*groups) == {g for g, s in zip(table.group, table.source, strict=True) if s == "l2r"}
+    for p, val in enumerate(parts):
+        learn = inner_split(table, part=p)[0]
+        assert set(learn.group).isdisjoint(val.group)
+        assert sum(s == "l2r" for s in learn.source) + len(val) == sum(s == "l2r" for s in table.source)
+
+
+def test_all_is_run_again_on_every_other_part() -> None:
+    table = _table()
+    out = all_splits(table)
+    names = [name for name, _, _ in out]
+    assert names[: len(splits(*inner_split(table)))] == [n for n, _, _ in splits(*inner_split(table))]
+    rotated = out[-(VALIDATION_PARTS - 1) :]
+    assert [n for n, _, _ in rotated] == [f"all, validation part {p}" for p in range(2, VALIDATION_PARTS + 1)]
+    for p, (_, learn, val) in enumerate(rotated, start=1):
+        assert val.group == inner_split(table, part=p)[1].group and len(learn) == len(inner_split(table, part=p)[0])
+    groups = mean_groups(names)
+    assert [names[i] for i in groups["mean"]] == names[: len(names) - len(rotated)]
+    assert [names[i] for i in groups[f"mean of all over the {VALIDATION_PARTS} parts"]] == [
+        "all",
+        *(n for n, _, _ in rotated),
+    ]
+
+
+def test_the_report_averages_all_over_the_parts_apart() -> None:
+    y = np.array([0, 0, 1, 1])
+    good, bad = np.array([0.1, 0.2, 0.8, 0.9]), np.array([0.9, 0.8, 0.2, 0.1])
+    scores = {"shipped": good, "without language models": bad, "without either": bad, "tfidf_logreg_punct": good}
+    other = {"shipped": bad, "without language models": good, "without either": good, "tfidf_logreg_punct": bad}
+    text = render([("all", y, scores), ("without GPT-4o", y, scores), ("all, validation part 2", y, other)])
+    assert "| **mean** | | 1.0000 / 1.000 | 0.0000 / 0.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
+    assert "| **mean of all over the 2 parts** | | 0.5000 / 0.500 | 0.5000 / 0.500 |" in text
