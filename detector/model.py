@@ -18,7 +18,9 @@ A linear page model keeps every decision explainable: each feature's contributio
 times its standardised value, and the reasons of a verdict are the signals that contributed most.
 
 Saved models are JSON (parameters, card) plus a NumPy ``.npz`` of arrays loaded with
-``allow_pickle=False``: loading a model can never execute code, unlike pickle/joblib.
+``allow_pickle=False``: loading a model can never execute code, unlike pickle/joblib. A model loads only
+into a package that computes what it was fitted on: the same signals (``feature_set``), the same text
+featurization (a digest of a probe text's columns) and the same choice of prose.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from typing import Any
 import numpy as np
 
 from detector.errors import ModelLoadError
+from detector.features import MIN_PROSE_WORDS
 from detector.fwlm import LM_WEIGHT, FunctionWordLM
+from detector.textfeatures import featurization_digest
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 9  # bump when the saved parameters or their meaning change
 #: The text model's logit rests on the n-grams of the page's prose, and a few words carry little of it:
 #: the logit is weighed by n / (n + EVIDENCE_WORDS) for n words of prose, half at 10 words, 0.91 at 100,
 #: 0.98 on a 500-word page, towards 0, the text model's "either way". Without it a one-line text reaches
@@ -156,7 +160,9 @@ class PageModel:
 
     def fingerprint(self) -> str:
         """SHA-256 of the fitted parameters (weights, calibration, threshold, the text model's arrays): two
-        models that score any page differently have different fingerprints."""
+        models that score any page differently have different fingerprints. What the package computes around
+        them (signals, text featurization, choice of prose) is not hashed: a model loads only where it matches
+        (:meth:`load`)."""
         import hashlib
 
         digest = hashlib.sha256()
@@ -205,6 +211,8 @@ class PageModel:
             params["text_model"] = {
                 "intercept": self.text_model.intercept,
                 "evidence_words": self.text_model.evidence_words,
+                "featurization": featurization_digest(self.text_model.frequent),
+                "prose_min_words": MIN_PROSE_WORDS,
                 "lm": None,
             }
             if self.text_model.lm is not None:
@@ -265,6 +273,7 @@ class PageModel:
         text_model = None
         if params.get("text_model"):
             tm = params["text_model"]
+            _check_featurization(path, tm, arrays["text_frequent"])
             text_model = TextModel(
                 coef=arrays["text_coef"],
                 intercept=float(tm["intercept"]),
@@ -290,6 +299,24 @@ class PageModel:
             feature_set=params["feature_set"],
             text_model=text_model,
             card=params.get("card", {}),
+        )
+
+
+def _check_featurization(path: Path, tm: dict[str, Any], frequent: np.ndarray) -> None:
+    """Raise ModelLoadError unless this package turns a page's prose into the text model's columns as the
+    package that saved the model did (``detector.textfeatures.featurization_digest``) and picks the same prose
+    (``detector.features.MIN_PROSE_WORDS``): otherwise the model would load and score every page wrongly."""
+    saved, here = tm["featurization"], featurization_digest(frequent)
+    if saved != here:
+        raise ModelLoadError(
+            f"model at {path} was fitted on another text featurization ({saved}) than this package computes "
+            f"({here}: its tokens, hashes, n-gram sizes or byte prefix changed): retrain it with `make train` or "
+            "install the package version it was trained with"
+        )
+    if int(tm["prose_min_words"]) != MIN_PROSE_WORDS:
+        raise ModelLoadError(
+            f"model at {path} reads prose blocks of {tm['prose_min_words']}+ words, this package picks blocks of "
+            f"{MIN_PROSE_WORDS}+: retrain it with `make train` or install the package version it was trained with"
         )
 
 

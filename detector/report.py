@@ -612,7 +612,8 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
         "finds nothing adds nothing; "
         "with Platt scaling for calibration. Saved as JSON + NumPy arrays loaded with `allow_pickle=False`: loading "
-        "never executes code. A package with another feature set refuses to load it.",
+        "never executes code. A package with another feature set, text featurization or choice of prose refuses to "
+        "load it.",
         "",
         f"- feature set: `{card['feature_set']}`",
         f"- threshold: {card['threshold']} ({card['threshold_rule']})",

@@ -115,6 +115,7 @@ NumPy operations.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections import Counter
@@ -270,6 +271,35 @@ def byte_ngrams(texts: Sequence[str]) -> Any:
         for t in texts
     ]
     return _presence(rows, BYTE_BUCKETS)
+
+
+#: A text that exercises every step of the featurization: cases, digits, punctuation and typographic marks,
+#: accents, two non-Latin scripts, the frequent words and others, and more than ``BYTE_PREFIX`` bytes, with a
+#: running number every fifth word so that no stretch of it repeats an earlier one (a byte prefix of another
+#: length then reads other n-grams).
+_PROBE_BASE = (
+    "The committee's report, which was published on 12 March 2024, found that 37% of the towns - not all - "
+    "had \u201cno plan\u201d at all; others (e.g. São Paulo, Kraków) did. Why? NASA & the U.N. said: it's "
+    "ΑΒΓ δέλτα, 東京で会議が開かれた. Well... I don't know—do you? #tag @user x_y 3.14 1,000 A-B ½"
+)
+_PROBE = " ".join(w if i % 5 else f"{w} n{i:04d}" for i, w in enumerate(_PROBE_BASE.split() * 12))
+
+
+def featurization_digest(frequent: np.ndarray) -> str:
+    """A digest of the columns and function-word tokens the featurization gives a fixed probe text under
+    ``frequent``: it changes with any change to tokenisation, hashing, shapes, n-gram sizes, buckets or the
+    byte prefix. A saved text model records it and loads only where the package computes the same one
+    (``detector.model``), so that a model never scores with other columns than it was fitted on."""
+    streams: list[np.ndarray] = []
+    digest = hashlib.sha256()
+    for X in raw_blocks([_PROBE], frequent, streams):
+        X = X.tocsr()
+        X.sum_duplicates()  # canonical: sorted, one entry per column
+        digest.update(repr(X.shape).encode())
+        digest.update(np.ascontiguousarray(X.indices, dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(X.data, dtype=np.float64).tobytes())
+    digest.update(np.ascontiguousarray(streams[0], dtype=np.uint64).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def idf_weights(X: Any, min_df: int = MIN_DF) -> np.ndarray:

@@ -467,3 +467,52 @@ def test_signals_lists_every_value_a_scored_row_carries(tmp_path: Path, capsys: 
     assert main(["score", str(page), "--signals", "-o", str(out), "--no-progress"]) == 0
     row = json.loads(out.read_text(encoding="utf-8"))
     assert set(row["signals"]) == listed
+
+
+def _edited_model(tmp_path: Path, **text_params: object) -> Path:
+    """A copy of the shipped model whose text model's saved description has ``text_params`` set (None: removed)."""
+    import shutil
+
+    from detector.model import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    params = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    for key, value in text_params.items():
+        if value is None:
+            del params["text_model"][key]
+        else:
+            params["text_model"][key] = value
+    (model / "model.json").write_text(json.dumps(params), encoding="utf-8")
+    return model
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"featurization": "0123456789abcdef"}, "another text featurization"),
+        ({"featurization": None}, "missing 'featurization'"),
+        ({"prose_min_words": 5}, "prose blocks of 5+ words"),
+        ({"prose_min_words": None}, "missing 'prose_min_words'"),
+    ],
+)
+def test_a_model_fitted_on_other_text_columns_is_refused(
+    mixed_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: dict[str, object], message: str
+) -> None:
+    """Loaded, it would score every page with columns it never learned: the run stops first and says why."""
+    model = _edited_model(tmp_path, **edit)
+    assert main(["score", str(mixed_inputs), "--model", str(model), "-o", str(tmp_path / "v.jsonl")]) == 3
+    err = capsys.readouterr().err
+    assert message in err and "make train" in err
+
+
+def test_a_saved_model_records_the_featurization_it_loads_with(tmp_path: Path) -> None:
+    from detector.model import PageModel, default_model_dir
+    from detector.textfeatures import featurization_digest
+
+    model = PageModel.load(default_model_dir())
+    assert model.text_model is not None
+    model.save(tmp_path / "again")
+    saved = json.loads((tmp_path / "again" / "model.json").read_text(encoding="utf-8"))["text_model"]
+    assert saved["featurization"] == featurization_digest(model.text_model.frequent)
+    assert PageModel.load(tmp_path / "again").fingerprint() == model.fingerprint()

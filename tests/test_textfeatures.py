@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 
 from detector.textfeatures import (
     _shape,
@@ -147,3 +150,26 @@ def test_the_text_model_shrinks_its_weights_only_along_the_pair_means() -> None:
     # The change lies in the span of the pair means: nothing of it is left after projecting onto that span.
     basis = np.linalg.svd(P, full_matrices=False)[2]
     np.testing.assert_allclose(basis.T @ (basis @ change), change, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BYTE_PREFIX", 1500),
+        ("BYTE_SIZES", (3, 5)),
+        ("SHAPE_SIZES", (1, 2, 3)),
+        ("_TOKEN_RE", re.compile(r"\w+")),
+        ("_MIX", np.uint64(0x9E3779B97F4A7C17)),
+    ],
+)
+def test_the_featurization_digest_changes_with_any_step_of_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: object
+) -> None:
+    import detector.textfeatures as tf
+
+    frequent = frequent_tokens(["the of and to a in is it , . which that"] * 3)
+    before = tf.featurization_digest(frequent)
+    assert tf.featurization_digest(frequent) == before  # deterministic
+    monkeypatch.setattr(tf, name, value)
+    monkeypatch.setattr(tf, "_TOKEN_CACHE", {})
+    assert tf.featurization_digest(frequent) != before
