@@ -84,7 +84,8 @@ TEXT_MODEL_TOL = 1e-6
 #: three quarters (behind by 0.002 on the fourth) and on TPR by +0.059, -0.069, +0.025 and +0.001. So the style
 #: family adds about 0.002 ROC-AUC and nothing measurable at 1% FPR, as on the held-out l2r rows of ``make eval``,
 #: where the page model and the logit alone come out level (0.963 both, TPR within 0.005). Over the four quarters
-#: C = 0.1 gave 0.9542 / 0.598 and C = 2 0.9592 / 0.627 (TPR -0.020 to +0.014 by quarter): 0.5 is kept.
+#: (runs outside the report) C = 0.1 gave 0.9542 / 0.598, C = 2 0.9592 / 0.627 (its TPR -0.020 to +0.014 of
+#: 0.5's by quarter): 0.5 is kept.
 PAGE_MODEL_C = 0.5
 N_FOLDS = 5
 #: Share of genuine training pages (out-of-fold) allowed above the threshold. Half the 1% false-positive
