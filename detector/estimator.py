@@ -13,7 +13,12 @@ What it does, in order:
   1st-99th percentile range and the median size of its non-zero values, so a value that is rare in
   training (a keyword block on 3% of rows, a phrase on 0.2%) counts by its size, not by its rarity: a
   handful of rows cannot turn a small coefficient into a large contribution;
-* **logistic regression** (L2, ``C``) on the scaled columns, with sample weights;
+* **hat basis** (``spline``, optional): the listed columns each replaced by a piecewise-linear basis at
+  ``n_knots`` quantiles of their training values (``detector.basis``), so that a column's weight can differ
+  across its range; :meth:`SignalClassifier.contributions` sums a column's basis back into one value;
+* **logistic regression** (L2, ``C``) on the scaled columns, with sample weights, or with ``joint_weight``
+  when given: the rows and weights the non-evidence columns learn from (0 leaves a row out; the scaling and
+  the evidence refit below still see every row);
 * **one-sided evidence** (``evidence``, optional): columns that can only raise the decision. All columns
   are first fitted together; the other columns keep the weights of that joint fit (the evidence columns
   there account for what they explain, so the other weights need not), and the evidence columns are then
@@ -43,6 +48,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
+
+from detector.basis import Basis
 
 _MIN_SCALE = 1e-9
 
@@ -134,6 +141,12 @@ def domain_prior_weights(w: np.ndarray, y: np.ndarray, prior: float, domains: An
     return out * len(y) / out.sum()
 
 
+def _usable(joint: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``joint`` where its rows hold both classes, else ``w`` (a joint fit needs both)."""
+    rows = joint > 0
+    return joint if len(np.unique(y[rows])) == 2 else w
+
+
 class SignalClassifier(ClassifierMixin, BaseEstimator):
     """Binary classifier over signal values: robust scaling, L2 logistic regression, Platt calibration.
 
@@ -144,6 +157,8 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             fewer rows).
         random_state: seed of the stratified folds (unused with ``groups``) and of the solver.
         evidence: indices of the one-sided evidence columns (see the module docstring); none by default.
+        spline: indices of the columns given a hat basis (not evidence columns); none by default.
+        n_knots: the most knots of a ``spline`` column's basis.
     """
 
     def __init__(
@@ -153,12 +168,16 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         n_folds: int = 5,
         random_state: int | None = None,
         evidence: tuple[int, ...] | None = None,
+        spline: tuple[int, ...] | None = None,
+        n_knots: int = 6,
     ):
         self.C = C
         self.prior = prior
         self.n_folds = n_folds
         self.random_state = random_state
         self.evidence = evidence
+        self.spline = spline
+        self.n_knots = n_knots
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -174,12 +193,15 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             mask[index] = True
         return mask
 
-    def _linear(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """(mean, scale, coef, intercept) of the decision ``(X - mean) / scale @ coef + intercept``."""
-        evidence = self._evidence_mask(X.shape[1])
+    def _linear(
+        self, X: np.ndarray, y: np.ndarray, w: np.ndarray, joint: np.ndarray, evidence: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """(mean, scale, coef, intercept) of the decision ``(X - mean) / scale @ coef + intercept`` on the
+        expanded columns ``X``; the joint fit on the rows where ``joint`` > 0, weighted by it."""
         mean, scale = robust_scale(X)
+        rows = joint > 0
         clf = LogisticRegression(C=self.C, max_iter=5000, random_state=self.random_state)
-        clf.fit((X - mean) / scale, y, sample_weight=w)
+        clf.fit(((X - mean) / scale)[rows], y[rows], sample_weight=joint[rows])
         coef = clf.coef_[0].astype(np.float64)
         intercept = float(clf.intercept_[0])
         if evidence.any():
@@ -199,6 +221,7 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         groups: Any = None,
         calibration_X: Any = None,
         domains: Any = None,
+        joint_weight: Any = None,
     ) -> SignalClassifier:
         """Fit on rows ``X`` and binary labels ``y``; ``groups`` keeps related rows in one fold.
 
@@ -206,11 +229,14 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         (``X`` itself by default): for a column that is another model's out-of-fold prediction, the values
         from folds made as these are (the same ``groups``), so that each row is decided on as an unseen one.
         ``domains``, one label per row, weighs every domain alike in the calibration, each at ``prior``
-        (:func:`domain_prior_weights`); by default the rows are one domain.
+        (:func:`domain_prior_weights`); by default the rows are one domain. ``joint_weight``, one value >= 0
+        per row, is what the non-evidence columns learn from (``sample_weight`` by default); where its rows
+        lack a class, or in a fold where they do, every row is used with ``sample_weight``.
 
         Raises:
             ValueError: labels that are not binary, parameters out of range, ``calibration_X`` not of
-                ``X``'s shape, or ``domains`` not one label per row.
+                ``X``'s shape, ``domains`` not one label per row, ``joint_weight`` negative or not one value
+                per row, or ``spline`` columns that are evidence columns.
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         if calibration_X is None:
@@ -229,16 +255,30 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"prior must be strictly between 0 and 1, not {self.prior}")
         y01 = (y == self.classes_[1]).astype(np.int64)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        joint = w if joint_weight is None else _check_sample_weight(joint_weight, X, dtype=np.float64)
+        if np.any(joint < 0):
+            raise ValueError("joint_weight must be >= 0 on every row")
+        evidence = self._evidence_mask(X.shape[1])
+        spline = tuple(int(j) for j in self.spline or ())
+        self.basis_ = Basis.fit(X, spline, self.n_knots)  # checks that the columns exist
+        if evidence[list(spline)].any():
+            raise ValueError(f"spline columns {list(spline)} include evidence columns {list(self.evidence or ())}")
+        self.evidence_ = evidence[self.basis_.owners]
+        X, Xc = self.basis_.expand(X), self.basis_.expand(Xc)
         one_domain = np.zeros(len(y01), dtype=np.int64)  # with both classes: exactly prior_weights
         calibration_weights = domain_prior_weights(w, y01, self.prior, one_domain if domains is None else domains)
-        self.mean_, self.scale_, self.coef_, self.intercept_ = self._linear(X, y01, w)
-        oof = self._out_of_fold(X, Xc, y01, w, groups)
+        fitted = self._linear(X, y01, w, _usable(joint, y01, w), self.evidence_)
+        self.mean_, self.scale_, self.coef_, self.intercept_ = fitted
+        oof = self._out_of_fold(X, Xc, y01, w, joint, groups)
         self.oof_decision_ = oof
         self.calib_slope_, self.calib_intercept_ = platt(oof, y01, calibration_weights)
         return self
 
-    def _out_of_fold(self, X: np.ndarray, Xc: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Any) -> np.ndarray:
-        """Each row's decision by the model of the folds without it: fitted on ``X``, deciding on ``Xc``."""
+    def _out_of_fold(
+        self, X: np.ndarray, Xc: np.ndarray, y: np.ndarray, w: np.ndarray, joint: np.ndarray, groups: Any
+    ) -> np.ndarray:
+        """Each row's decision by the model of the folds without it: fitted on ``X``, deciding on ``Xc``
+        (both expanded)."""
         smallest = int(min(np.sum(y == 0), np.sum(y == 1)))
         k = min(self.n_folds, smallest)
         if k < 2:  # too few rows of a class for folds: calibrate on the in-sample decisions
@@ -251,14 +291,15 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         for train, test in splits:
             if len(np.unique(y[train])) < 2:
                 continue
-            mean, scale, coef, intercept = self._linear(X[train], y[train], w[train])
+            usable = _usable(joint[train], y[train], w[train])
+            mean, scale, coef, intercept = self._linear(X[train], y[train], w[train], usable, self.evidence_)
             oof[test] = (Xc[test] - mean) / scale @ coef + intercept
         return oof
 
     def linear_decision(self, X: Any) -> np.ndarray:
         """The logistic regression's log-odds, before calibration (what :meth:`contributions` adds up)."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = self.basis_.expand(validate_data(self, X, dtype=np.float64, reset=False))
         return np.asarray((X - self.mean_) / self.scale_ @ self.coef_ + self.intercept_)
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -267,10 +308,11 @@ class SignalClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(self.calib_slope_ * linear + self.calib_intercept_)
 
     def contributions(self, X: Any) -> np.ndarray:
-        """Per-column share of the decision (log-odds): the scaled value times its coefficient."""
+        """Per-column share of the decision (log-odds): the scaled value times its coefficient, summed over a
+        column's basis when it has one."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return np.asarray((X - self.mean_) / self.scale_ * self.coef_)
+        X = self.basis_.expand(validate_data(self, X, dtype=np.float64, reset=False))
+        return self.basis_.collapse(np.asarray((X - self.mean_) / self.scale_ * self.coef_))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, columns in ``classes_`` order."""

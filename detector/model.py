@@ -9,13 +9,15 @@ Two parts, both fitted with scikit-learn (see ``detector.train``):
   weighed by how much prose it rests on (``EVIDENCE_WORDS``), plus the score of its function-word language
   models (``detector.fwlm``: how much likelier machine than human prose makes the text's sentence construction);
 * the **page model**: the signal values and the text model's logit -> ``detector.estimator.SignalClassifier``
-  (robust scaling, logistic regression, Platt scaling fitted on out-of-fold decisions), a scikit-learn
-  estimator whose fitted arrays this module ships. The style values and the logit weigh both ways; the
-  template signals are one-sided evidence (weights >= 0, not centred: ``mean`` is 0 for them), so their
-  contribution is 0 where they find nothing and positive where they find something.
+  (a hat basis of the style values, robust scaling, logistic regression, Platt scaling fitted on out-of-fold
+  decisions), a scikit-learn estimator whose fitted arrays this module ships. The style values (each a
+  piecewise-linear function of the value through its knots, ``detector.basis``) and the logit weigh both
+  ways; the template signals are one-sided evidence (weights >= 0, not centred: ``mean`` is 0 for them), so
+  their contribution is 0 where they find nothing and positive where they find something.
 
-A linear page model keeps every decision explainable: each feature's contribution is its coefficient
-times its standardised value, and the reasons of a verdict are the signals that contributed most.
+A linear page model keeps every decision explainable: each feature's contribution is the sum of its
+columns' coefficients times their standardised values, and the reasons of a verdict are the signals that
+contributed most.
 
 Saved models are JSON (parameters, card) plus a NumPy ``.npz`` of arrays loaded with
 ``allow_pickle=False``: loading a model can never execute code, unlike pickle/joblib. A model loads only
@@ -34,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from detector.basis import Basis
 from detector.errors import ModelLoadError
 from detector.features import MIN_PROSE_WORDS
 from detector.fwlm import LM_WEIGHT, FunctionWordLM
@@ -41,7 +44,7 @@ from detector.textfeatures import featurization_digest
 
 LOGGER = logging.getLogger(__name__)
 
-FORMAT_VERSION = 9  # bump when the saved parameters or their meaning change
+FORMAT_VERSION = 10  # bump when the saved parameters or their meaning change
 #: The text model's logit rests on the n-grams of the page's prose, and a few words carry little of it:
 #: the logit is weighed by n / (n + EVIDENCE_WORDS) for n words of prose, half at 10 words, 0.91 at 100,
 #: 0.98 on a 500-word page, towards 0, the text model's "either way". Without it a one-line text reaches
@@ -102,7 +105,11 @@ class TextModel:
 
 @dataclass
 class PageModel:
-    """The fitted page model, its calibration, threshold and card, ready to score feature rows."""
+    """The fitted page model, its calibration, threshold and card, ready to score feature rows.
+
+    ``mean``, ``scale`` and ``coef`` are per column of ``basis.expand`` of the feature rows (one per feature
+    without a basis, one per knot of a feature with one); ``basis`` None keeps every feature as it is.
+    """
 
     feature_names: list[str]
     mean: np.ndarray
@@ -115,14 +122,19 @@ class PageModel:
     feature_set: str
     text_model: TextModel | None = None
     card: dict[str, Any] = field(default_factory=dict)
+    basis: Basis | None = None
     _columns: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def version(self) -> str:
         return str(self.card.get("model_version", "unversioned"))
 
+    def _basis(self) -> Basis:
+        return self.basis if self.basis is not None else Basis.identity(len(self.feature_names))
+
     def standardize(self, X: np.ndarray) -> np.ndarray:
-        return (X - self.mean) / self.scale
+        """The model's columns of feature rows ``X``: expanded by the basis, centred and scaled."""
+        return (self._basis().expand(X) - self.mean) / self.scale
 
     def decision(self, X: np.ndarray) -> np.ndarray:
         return self.standardize(X) @ self.coef + self.intercept
@@ -136,8 +148,9 @@ class PageModel:
         return self.calibrate(self.decision(X))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
-        """Per-feature contribution to the decision value (log-odds before calibration)."""
-        return self.standardize(X) * self.coef
+        """Per-feature contribution to the decision value (log-odds before calibration); they add up to the
+        decision less the intercept."""
+        return self._basis().collapse(self.standardize(X) * self.coef)
 
     def full_matrix(self, signal_rows: np.ndarray, texts: list[str], logits: np.ndarray | None = None) -> np.ndarray:
         """The model's input columns from full signal rows (``FEATURE_NAMES`` order) and the pages' texts.
@@ -166,8 +179,10 @@ class PageModel:
         import hashlib
 
         digest = hashlib.sha256()
-        for values in (self.mean, self.scale, self.coef):
+        basis = self._basis()
+        for values in (self.mean, self.scale, self.coef, basis.knots):
             digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(basis.counts, dtype=np.int64).tobytes())
         digest.update(repr((self.intercept, self.calib_slope, self.calib_intercept, self.threshold)).encode())
         if self.text_model is not None:
             tm = self.text_model
@@ -190,6 +205,8 @@ class PageModel:
             "mean": self.mean,
             "scale": self.scale,
             "coef": self.coef,
+            "basis_counts": self._basis().counts.astype(np.int64),
+            "basis_knots": self._basis().knots.astype(np.float64),
         }
         params: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
@@ -287,6 +304,7 @@ class PageModel:
                 text_model.lm = FunctionWordLM.from_arrays(arrays, tm["lm"])
                 text_model.lm_weight = float(tm["lm"]["weight"])
         _check_shapes(path, params, arrays, text_model)
+        basis = Basis(arrays["basis_counts"].astype(np.int64), arrays["basis_knots"].astype(np.float64))
         return cls(
             feature_names=list(params["feature_names"]),
             mean=arrays["mean"],
@@ -299,6 +317,7 @@ class PageModel:
             feature_set=params["feature_set"],
             text_model=text_model,
             card=params.get("card", {}),
+            basis=basis,
         )
 
 
@@ -326,7 +345,9 @@ def _check_shapes(path: Path, params: dict[str, Any], arrays: dict[str, np.ndarr
     from detector.textfeatures import BYTE_BUCKETS, SHAPE_BUCKETS, WORD_BUCKETS
 
     n = len(params["feature_names"])
-    expected = {"mean": n, "scale": n, "coef": n}
+    counts = arrays["basis_counts"]
+    columns = int(np.maximum(counts, 1).sum()) if counts.shape == (n,) else n
+    expected = {"basis_counts": n, "basis_knots": int(counts.sum()), "mean": columns, "scale": columns, "coef": columns}
     if text is not None:
         expected |= {
             "text_coef": WORD_BUCKETS + BYTE_BUCKETS + SHAPE_BUCKETS,

@@ -608,9 +608,10 @@ def write_model_card(model_dir: Path, res: dict[str, Any]) -> None:
         "the fit, so that a page's topic moves its score less; plus "
         f"{lm_weight} times the mean per-token log-likelihood ratio of machine and human function-word "
         f"{lm_order}-gram language models over the same topic-free token sequence, its first {lm_tokens} tokens), "
-        "in two parts: the style values and the text model's logit weigh both ways; the content-farm template "
-        "signals are one-sided evidence, fitted on top with weights of at least 0, so a template signal that "
-        "finds nothing adds nothing; "
+        "in two parts: the style values (each a piecewise-linear function of the value through knots at its "
+        "training quantiles) and the text model's logit weigh both ways, learnt from the human/machine text pairs "
+        "alone; the content-farm template signals are one-sided evidence, fitted on top on every row with weights "
+        "of at least 0, so a template signal that finds nothing adds nothing; "
         "with Platt scaling for calibration. Saved as JSON + NumPy arrays loaded with `allow_pickle=False`: loading "
         "never executes code. A package with another feature set, text featurization or choice of prose refuses to "
         "load it.",

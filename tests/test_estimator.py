@@ -153,3 +153,59 @@ def test_evidence_alone_and_out_of_range() -> None:
     assert np.all(only.coef_ >= 0) and np.all(only.mean_ == 0)
     with pytest.raises(ValueError, match="out of range"):
         SignalClassifier(evidence=(3,)).fit(X, y)
+
+
+def _u_shaped() -> tuple[np.ndarray, np.ndarray]:
+    """Column 0 says "positive" at both ends of its range, column 1 is a weak straight-line signal."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-3, 3, 2000)
+    y = (rng.random(2000) < 1 / (1 + np.exp(-(x**2 - 3)))).astype(int)
+    return np.column_stack([x, y * 0.3 + rng.normal(size=2000)]), y
+
+
+def test_a_spline_column_learns_what_one_weight_cannot() -> None:
+    from detector.metrics import roc_auc
+
+    X, y = _u_shaped()
+    linear = SignalClassifier(random_state=0).fit(X, y)
+    spline = SignalClassifier(random_state=0, spline=(0,), n_knots=6).fit(X, y)
+    assert spline.basis_.counts.tolist() == [6, 0] and spline.coef_.shape == (7,)
+    assert roc_auc(y, spline.decision_function(X)) > roc_auc(y, linear.decision_function(X)) + 0.2
+    contributions = spline.contributions(X)
+    assert contributions.shape == X.shape
+    np.testing.assert_allclose(contributions.sum(axis=1) + spline.intercept_, spline.linear_decision(X))
+    ends, middle = spline.contributions(np.array([[-2.9, 0.0], [2.9, 0.0]])), spline.contributions(np.zeros((1, 2)))
+    assert np.all(ends[:, 0] > middle[0, 0])
+    beyond = spline.contributions(np.array([[50.0, 0.0], [3.0, 0.0]]))
+    assert beyond[0, 0] == pytest.approx(beyond[1, 0], abs=0.05)  # flat past the last knot (near 3)
+
+
+def test_a_spline_on_an_evidence_column_is_refused() -> None:
+    X, y = _evidence_data()
+    with pytest.raises(ValueError, match="include evidence columns"):
+        SignalClassifier(evidence=(2,), spline=(1, 2)).fit(X, y)
+
+
+def test_rows_left_out_of_the_joint_fit_move_only_the_evidence() -> None:
+    """Rows with joint weight 0 do not change the prose weights, whatever their labels; the evidence refit
+    still learns from them."""
+    X, y = _evidence_data()
+    joint = np.where(np.arange(len(y)) < 800, 1.0, 0.0)
+    flipped = y.copy()
+    flipped[800:] = 1 - flipped[800:]
+    a = SignalClassifier(random_state=0, evidence=(2,)).fit(X, y, joint_weight=joint)
+    b = SignalClassifier(random_state=0, evidence=(2,)).fit(X, flipped, joint_weight=joint)
+    np.testing.assert_allclose(a.coef_[:2], b.coef_[:2])
+    assert a.coef_[2] != pytest.approx(b.coef_[2])
+    plain = SignalClassifier(random_state=0, evidence=(2,)).fit(X, y)
+    assert not np.allclose(a.coef_[:2], plain.coef_[:2])
+
+
+def test_a_joint_weight_without_both_classes_falls_back_to_every_row() -> None:
+    X, y = _evidence_data()
+    one_class = (y == 1).astype(float)
+    fallback = SignalClassifier(random_state=0, evidence=(2,)).fit(X, y, joint_weight=one_class)
+    plain = SignalClassifier(random_state=0, evidence=(2,)).fit(X, y)
+    np.testing.assert_allclose(fallback.coef_, plain.coef_)
+    with pytest.raises(ValueError, match=">= 0"):
+        SignalClassifier().fit(X, y, joint_weight=-np.ones(len(y)))

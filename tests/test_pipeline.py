@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,21 +165,52 @@ def test_model_for_another_feature_set_refuses_to_load(tmp_path: Path) -> None:
         Detector.load(copy)
 
 
-@pytest.mark.parametrize("damage", ["cut", "drop"])
-def test_a_language_model_table_cut_or_missing_refuses_to_load(tmp_path: Path, damage: str) -> None:
+def _copy_with_arrays(tmp_path: Path, edit: Any) -> Path:
+    """A copy of the shipped model whose arrays ``edit`` (a function of the name -> array dict) changed."""
     import numpy as np
 
     copy = tmp_path / "m"
     shutil.copytree(default_model_dir(), copy)
     with np.load(copy / "arrays.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    if damage == "cut":
-        arrays["lm_machine_followers_2"] = arrays["lm_machine_followers_2"][:-1]
-    else:
-        del arrays["lm_human_keys_4"]
+    edit(arrays)
     np.savez_compressed(copy / "arrays.npz", **arrays)
+    return copy
+
+
+@pytest.mark.parametrize("damage", ["cut", "drop"])
+def test_a_language_model_table_cut_or_missing_refuses_to_load(tmp_path: Path, damage: str) -> None:
+    def edit(arrays: dict[str, Any]) -> None:
+        if damage == "cut":
+            arrays["lm_machine_followers_2"] = arrays["lm_machine_followers_2"][:-1]
+        else:
+            del arrays["lm_human_keys_4"]
+
     with pytest.raises(ModelLoadError, match="differ in length" if damage == "cut" else "incomplete"):
-        Detector.load(copy)
+        Detector.load(_copy_with_arrays(tmp_path, edit))
+
+
+def test_the_shipped_basis_is_on_the_style_values_and_its_contributions_add_up() -> None:
+    import numpy as np
+
+    from detector.model import PageModel
+
+    model = PageModel.load(default_model_dir())
+    assert model.basis is not None
+    with_knots = {n for n, c in zip(model.feature_names, model.basis.counts, strict=True) if c}
+    assert with_knots and all(n.startswith("style.") for n in with_knots)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, len(model.feature_names)))
+    np.testing.assert_allclose(model.contributions(X).sum(axis=1) + model.intercept, model.decision(X))
+
+
+@pytest.mark.parametrize("name", ["basis_counts", "basis_knots"])
+def test_a_basis_that_does_not_fit_the_weights_refuses_to_load(tmp_path: Path, name: str) -> None:
+    def edit(arrays: dict[str, Any]) -> None:
+        arrays[name] = arrays[name][:-1]
+
+    with pytest.raises(ModelLoadError, match="does not fit together"):
+        Detector.load(_copy_with_arrays(tmp_path, edit))
 
 
 def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:

@@ -63,3 +63,18 @@ def test_the_page_models_folds_are_the_text_models() -> None:
         assert np.ptp(oof[test] - (slope * X[test, 0] + intercept)) < 1e-9
         lines.add((round(slope, 9), round(intercept, 9)))
     assert len(lines) == N_FOLDS  # and each fold its own model
+
+
+def test_joint_weights_keep_the_named_sources_with_their_classes_balanced() -> None:
+    from detector.train import joint_weights
+
+    y = np.array([1, 1, 1, 0, 0, 0])
+    source = ["l2r", "l2r", "l2r", "l2r", "web", "web"]
+    w = np.array([1.0, 1.0, 2.0, 1.0, 5.0, 5.0])
+    out = joint_weights(w, y, source, ("l2r",))
+    assert out is not None
+    assert out[4] == out[5] == 0.0
+    assert out[y == 1].sum() == pytest.approx(out[y == 0].sum())
+    assert out[2] == pytest.approx(2 * out[0])  # inside a class, the sample weights stay as they are
+    assert joint_weights(w, y, source, None) is None
+    assert joint_weights(w, y, source, ("web",)) is None  # one class only: every row

@@ -6,7 +6,7 @@ import numpy as np
 
 from detector.features import FEATURE_NAMES
 from detector.model import PageModel, default_model_dir
-from detector.train import _ROW_FIELDS, MODEL_FEATURES, FeatureTable, TextLogits, fit
+from detector.train import _ROW_FIELDS, LINEAR_RECIPE, MODEL_FEATURES, SHIPPED_RECIPE, FeatureTable, TextLogits, fit
 from detector.validate_page import SCORERS, render
 
 
@@ -45,10 +45,13 @@ def test_the_calibration_logits_leave_the_page_models_ranking_as_it_is() -> None
     assert (same.calib_slope, same.calib_intercept) != (shipped.calib_slope, shipped.calib_intercept)
 
 
-def test_the_scorers_are_the_shipped_recipe_and_two_reductions_of_it() -> None:
-    assert SCORERS["shipped"] == list(MODEL_FEATURES)
-    assert SCORERS["without the style family"] == [n for n in MODEL_FEATURES if n.split(".")[0] != "style"]
-    assert any(n.startswith("style.") for n in MODEL_FEATURES) and SCORERS["text logit alone"] == []
+def test_the_scorers_are_the_shipped_recipe_the_one_before_it_and_two_reductions_of_it() -> None:
+    assert SCORERS["shipped"] == (list(MODEL_FEATURES), SHIPPED_RECIPE)
+    assert SCORERS["linear style, all rows"] == (list(MODEL_FEATURES), LINEAR_RECIPE)
+    assert LINEAR_RECIPE.knots == 0 and LINEAR_RECIPE.joint_sources is None
+    without_style = [n for n in MODEL_FEATURES if n.split(".")[0] != "style"]
+    assert SCORERS["without the style family"] == (without_style, SHIPPED_RECIPE)
+    assert any(n.startswith("style.") for n in MODEL_FEATURES) and SCORERS["text logit alone"] == ([], SHIPPED_RECIPE)
 
 
 def test_logits_given_to_the_model_matrix_are_the_text_models_own() -> None:
@@ -61,21 +64,36 @@ def test_logits_given_to_the_model_matrix_are_the_text_models_own() -> None:
     assert np.array_equal(model.full_matrix(signals, texts, logits=logits + 1.0)[:, -1], logits + 1.0)
 
 
+LINEAR = "linear style, all rows"
+
+
 def test_the_report_gives_each_split_the_means_and_where_the_shipped_recipe_leads() -> None:
     """The nine splits and the other parts of the pairs are averaged and counted apart."""
     y = np.array([0, 0, 1, 1])
     good, bad = np.array([0.1, 0.2, 0.8, 0.9]), np.array([0.9, 0.8, 0.2, 0.1])
     text = render(
         [
-            ("all", y, {"shipped": good, "without the style family": bad, "text logit alone": good}),
-            ("without GPT-4o", y, {"shipped": good, "without the style family": bad, "text logit alone": bad}),
-            ("all, validation part 2", y, {"shipped": bad, "without the style family": good, "text logit alone": bad}),
+            ("all", y, {"shipped": good, LINEAR: good, "without the style family": bad, "text logit alone": good}),
+            (
+                "without GPT-4o",
+                y,
+                {"shipped": good, LINEAR: bad, "without the style family": bad, "text logit alone": bad},
+            ),
+            (
+                "all, validation part 2",
+                y,
+                {"shipped": bad, LINEAR: bad, "without the style family": good, "text logit alone": bad},
+            ),
         ]
     )
-    assert "| all | 4 (2) | 1.0000 / 1.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
-    assert "| **mean** | | 1.0000 / 1.000 | 0.0000 / 0.000 | 0.5000 / 0.500 |" in text
-    assert "| **mean of all over the 2 parts** | | 0.5000 / 0.500 | 0.5000 / 0.500 | 0.5000 / 0.500 |" in text
+    assert "| all | 4 (2) | 1.0000 / 1.000 | 1.0000 / 1.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
+    assert "| **mean** | | 1.0000 / 1.000 | 0.5000 / 0.500 | 0.0000 / 0.000 | 0.5000 / 0.500 |" in text
+    assert (
+        "| **mean of all over the 2 parts** | | 0.5000 / 0.500 | 0.5000 / 0.500 | 0.5000 / 0.500 | 0.5000 / 0.500 |"
+        in text
+    )
     nine, parts = text.split("Parts of the pairs")
+    assert "- linear style, all rows: ROC-AUC 1 of 2 (1), TPR at 1% FPR 1 of 2 (1)" in nine
     assert "- without the style family: ROC-AUC 2 of 2, TPR at 1% FPR 2 of 2" in nine
     assert "- text logit alone: ROC-AUC 1 of 2 (1), TPR at 1% FPR 1 of 2 (1)" in nine
     assert "- without the style family: ROC-AUC 1 of 2, TPR at 1% FPR 1 of 2" in parts
