@@ -84,8 +84,9 @@ class PageRecipe(NamedTuple):
 
 
 #: The shipped recipe: style values with a 6-knot basis and the prose columns learnt from the l2r pairs alone,
-#: C = 4. Chosen inside the training split on its four quarters of l2r pairs (``make validate-page``, its last
-#: mean; ``reports/validate_page.md``): the recipe before it (``LINEAR_RECIPE``: linear style values learnt from
+#: C = 4. Chosen inside the training split on its four quarters of l2r pairs, with the text-model fits of
+#: ``make validate-page`` (its last mean; the committed ``reports/validate_page.md`` predates this recipe, its
+#: "shipped" column is ``LINEAR_RECIPE``, until the next run): the recipe before it (``LINEAR_RECIPE``: linear style values learnt from
 #: every row, C = 0.5) gave ROC-AUC / TPR at 1% FPR 0.9585 / 0.625 against 0.9568 / 0.621 for the text logit
 #: alone, behind it on TPR on two quarters; the style values are there to tell machine from human prose, and the
 #: genuine web pages they also learnt from (as many in weight as all of l2r) pulled their weights towards telling
