@@ -148,6 +148,10 @@ def _tpr1(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
     return metrics.tpr_at_fpr(y, s, w, fpr=0.01)
 
 
+def _pauc1(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
+    return metrics.partial_roc_auc(y, s, w, max_fpr=0.01)
+
+
 def _tpr01(y: np.ndarray, s: np.ndarray, w: np.ndarray | None) -> float | None:
     return metrics.tpr_at_fpr(y, s, w, fpr=0.001)
 
@@ -250,7 +254,8 @@ def _by(
 
 
 def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict[str, Any]:
-    """Every scorer of the set on ROC-AUC and TPR at 1% FPR, and the detector's paired margin over each.
+    """Every scorer of the set on ROC-AUC, TPR at 1% FPR and partial ROC-AUC to 1% FPR, and the detector's
+    paired margin over each.
 
     With ``within_genres``, also each scorer's ROC-AUC over pairs of the same genre only
     (:func:`detector.metrics.roc_auc_within`) and the detector's margin there: whether a shortfall on a set of
@@ -263,12 +268,17 @@ def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict
         row: dict[str, Any] = {
             "roc_auc": metrics.roc_auc(y, s),
             "tpr_at_1pct_fpr": _tpr1(y, s, None),
+            "pauc_to_1pct_fpr": _pauc1(y, s, None),
             "modal_share": _modal_share(s),
         }
         if genres is not None:
             row["roc_auc_within_genres"] = metrics.roc_auc_within(y, s, None, genres)
         if name != "detector":
-            for label, metric in (("roc_auc", metrics.roc_auc), ("tpr_at_1pct_fpr", _tpr1)):
+            for label, metric in (
+                ("roc_auc", metrics.roc_auc),
+                ("tpr_at_1pct_fpr", _tpr1),
+                ("pauc_to_1pct_fpr", _pauc1),
+            ):
                 diff = metrics.difference(metric, y, ts.scores["detector"], s, groups, rounds=rounds, seed=SEED)
                 row[f"margin_{label}"] = diff.to_dict()
             if genres is not None:

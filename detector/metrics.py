@@ -55,6 +55,35 @@ def roc_auc(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None) -> 
     return float(np.sum(neg * (above + 0.5 * pos)) / (total_pos * total_neg))
 
 
+def partial_roc_auc(
+    y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None, *, max_fpr: float = 0.01
+) -> float | None:
+    """Standardised partial area under the ROC curve over false-positive rates 0 to ``max_fpr`` (McClish 1989,
+    "Analyzing a portion of the ROC curve"): scikit-learn's ``roc_auc_score(max_fpr=...)``, 0.5 for a score that
+    ranks at chance, 1 for a perfect one; ties are straight segments, as in :func:`roc_auc`; None when the set
+    holds one class only.
+
+    It reads the region TPR at ``max_fpr`` FPR reads, from the whole curve there rather than from the one
+    threshold that the few most positive-looking negatives set: on 940 negatives, TPR at 1% FPR moves with the
+    tenth-highest negative, the partial area with all of the top ten.
+    """
+    if not 0 < max_fpr <= 1:
+        raise ValueError(f"max_fpr must be in (0, 1], not {max_fpr}")
+    if len(y) == 0 or y.min() == y.max():
+        return None
+    pos, neg = _by_score(y, s, weights)
+    # The ROC curve's points from the highest score down, (0, 0) first.
+    tpr = np.r_[0.0, np.cumsum(pos[::-1]) / pos.sum()]
+    fpr = np.r_[0.0, np.cumsum(neg[::-1]) / neg.sum()]
+    stop = int(np.searchsorted(fpr, max_fpr, side="right"))
+    if stop < len(fpr):  # cut the segment that crosses max_fpr there (fpr[stop - 1] <= max_fpr < fpr[stop])
+        cut = tpr[stop - 1] + (tpr[stop] - tpr[stop - 1]) * (max_fpr - fpr[stop - 1]) / (fpr[stop] - fpr[stop - 1])
+        fpr, tpr = np.r_[fpr[:stop], max_fpr], np.r_[tpr[:stop], cut]
+    area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+    chance = 0.5 * max_fpr**2
+    return 0.5 * (1 + (area - chance) / (max_fpr - chance))
+
+
 def roc_auc_within(
     y: np.ndarray, s: np.ndarray, weights: np.ndarray | None, strata: Sequence[str] | np.ndarray
 ) -> float | None:

@@ -91,7 +91,11 @@ def render_markdown(res: dict[str, Any], gate_lines: list[str]) -> str:
         "ECE, which the bootstrap's resampling raises, can sit below its own interval); the false-positive rate "
         "of genuine pages carries an exact binomial (Clopper-Pearson) interval instead, as a bootstrap of 0 false "
         "positives is always 0. TPR at 0.1% FPR on a set of fewer than 1,000 human texts allows no false "
-        "positive: it is the TPR above the highest-scoring human text. PR-AUC is at each set's own class mix "
+        "positive: it is the TPR above the highest-scoring human text. Partial ROC-AUC to 1% FPR (in the "
+        "comparisons) is the standardised area under the ROC curve over false-positive rates 0 to 1% (McClish; "
+        "scikit-learn's `roc_auc_score(max_fpr=0.01)`): 0.5 at chance, 1 perfect; it reads the region TPR at 1% "
+        "FPR reads from the whole curve there, not from the one threshold the most machine-like 1% of the human "
+        "texts set. PR-AUC is at each set's own class mix "
         "(its chance level is the set's machine share), not reweighted. Synthetic pages are reported apart "
         "and never in a real figure."
         + (" **Fast run**: no baselines, ablation or refitted splits." if res["fast"] else ""),
@@ -145,6 +149,7 @@ def margin_verdict(iv: dict[str, Any]) -> str:
 MARGIN_METRICS = {
     "roc_auc": "ROC-AUC",
     "tpr_at_1pct_fpr": "TPR at 1% FPR",
+    "pauc_to_1pct_fpr": "partial ROC-AUC to 1% FPR",
     "roc_auc_within_genres": "ROC-AUC within genres",
 }
 
@@ -324,8 +329,9 @@ def _scorer_rows(table: dict[str, Any]) -> list[str]:
     within = any("roc_auc_within_genres" in v for v in table.values())
     lines = [
         "| scorer | ROC-AUC | TPR at 1% FPR | detector's margin, ROC-AUC [95% CI] | margin, TPR at 1% FPR [95% CI] |"
+        " partial ROC-AUC to 1% FPR | margin [95% CI] |"
         + (" ROC-AUC within genres | margin within genres [95% CI] |" if within else ""),
-        "|---|---:|---:|---|---|" + ("---:|---|" if within else ""),
+        "|---|---:|---:|---|---|---:|---|" + ("---:|---|" if within else ""),
     ]
     ablation = sorted(k for k in table if k.startswith("only:"))
     order = ["detector", "tfidf_logreg_punct", "tfidf_logreg", "quality_rules", *ablation]
@@ -338,7 +344,8 @@ def _scorer_rows(table: dict[str, Any]) -> list[str]:
         )
         lines.append(
             f"| {name} | {_f(v['roc_auc'])} | {_f(v['tpr_at_1pct_fpr'])} | {_margin(v.get('margin_roc_auc'))} "
-            f"| {_margin(v.get('margin_tpr_at_1pct_fpr'))} |" + extra
+            f"| {_margin(v.get('margin_tpr_at_1pct_fpr'))} | {_f(v.get('pauc_to_1pct_fpr'))} "
+            f"| {_margin(v.get('margin_pauc_to_1pct_fpr'))} |" + extra
         )
     return lines
 

@@ -24,6 +24,37 @@ def test_roc_auc_equals_scikit_learn_with_ties_and_weights(scored: tuple[np.ndar
     assert metrics.roc_auc(y, s, w) == pytest.approx(roc_auc_score(y, s, sample_weight=w), abs=1e-9)
 
 
+@pytest.mark.parametrize("max_fpr", [0.001, 0.01, 0.1, 0.5, 1.0])
+def test_partial_roc_auc_equals_scikit_learn_with_ties_and_weights(
+    scored: tuple[np.ndarray, ...], max_fpr: float
+) -> None:
+    y, s, w = scored
+    assert metrics.partial_roc_auc(y, s, max_fpr=max_fpr) == pytest.approx(
+        roc_auc_score(y, s, max_fpr=max_fpr), abs=1e-12
+    )
+    assert metrics.partial_roc_auc(y, s, w, max_fpr=max_fpr) == pytest.approx(
+        roc_auc_score(y, s, sample_weight=w, max_fpr=max_fpr), abs=1e-9
+    )
+
+
+def test_partial_roc_auc_is_one_when_perfect_half_at_chance_and_sees_only_its_range() -> None:
+    y = np.r_[np.ones(50, dtype=int), np.zeros(1000, dtype=int)]
+    perfect = np.r_[np.full(50, 2.0), np.zeros(1000)]
+    assert metrics.partial_roc_auc(y, perfect) == pytest.approx(1.0)
+    assert metrics.partial_roc_auc(y, np.zeros(len(y))) == pytest.approx(0.5)  # one tie: the diagonal
+    # Two scorers alike above the 1% most positive-looking negatives and apart below them: the same partial
+    # area, different ROC-AUC. 30 positives on top, then 5 negatives, then the other 20 positives amid (a) or
+    # under (b) the remaining negatives.
+    negatives = np.r_[np.full(5, 9.0), np.linspace(0.0, 1.0, 995)]
+    a = np.r_[np.full(30, 10.0), np.full(20, 0.5), negatives]
+    b = np.r_[np.full(30, 10.0), np.full(20, -1.0), negatives]
+    assert metrics.partial_roc_auc(y, a) == pytest.approx(metrics.partial_roc_auc(y, b))
+    assert 0.5 < metrics.partial_roc_auc(y, a) < 1.0
+    assert metrics.roc_auc(y, a) > metrics.roc_auc(y, b) + 0.1
+    with pytest.raises(ValueError, match="max_fpr"):
+        metrics.partial_roc_auc(y, a, max_fpr=0.0)
+
+
 def test_one_class_has_no_auc() -> None:
     assert metrics.roc_auc(np.zeros(5, dtype=int), np.arange(5.0)) is None
     assert metrics.tpr_at_fpr(np.ones(5, dtype=int), np.arange(5.0)) is None

@@ -31,6 +31,7 @@ def _results() -> dict[str, Any]:
                 "only:text_model": {
                     "margin_roc_auc": _iv(0.002, 0.001, 0.004),
                     "margin_tpr_at_1pct_fpr": _iv(-0.03, -0.07, 0.05),
+                    "margin_pauc_to_1pct_fpr": _iv(0.02, 0.002, 0.04),
                 },
             }
         },
@@ -57,6 +58,8 @@ def test_margins_section_counts_every_comparison_and_lists_the_weak_ones() -> No
     # Three comparisons per metric: two on l2r, one on the genre fold.
     assert "| ROC-AUC | 3 | 2 | 0 | 0 | 0 | 1 |" in text
     assert "| TPR at 1% FPR | 3 | 2 | 0 | 0 | 1 | 0 |" in text
+    # Partial ROC-AUC: measured for one comparison only here, and ahead, so not listed below.
+    assert "| partial ROC-AUC to 1% FPR | 1 | 1 | 0 | 0 | 0 | 0 |" in text
     # Within genres: the cross-genre fold only; its row shows even where no set is behind.
     assert "| ROC-AUC within genres | 1 | 1 | 0 | 0 | 0 | 0 |" in text
     rows = [line for line in lines if line.startswith("| held-out l2r") or line.startswith("| cross-genre")]
@@ -222,9 +225,11 @@ def test_cross_genre_scorer_table_shows_the_margin_within_genres() -> None:
     lines = report._scorer_rows(rows)
     assert lines[0].endswith("| ROC-AUC within genres | margin within genres [95% CI] |")
     assert lines[3].startswith("| tfidf_logreg_punct |") and lines[3].endswith("| +0.000 [+0.000, +0.000] |")
-    # Without genres (held-out l2r, cross-generator), the table keeps its five columns.
+    # Without genres (held-out l2r, cross-generator), the table keeps its seven columns.
     plain = report._scorer_rows(comparison(ts, 50))
-    assert plain[0].count("|") == 6 and "within genres" not in plain[0]
+    assert plain[0].count("|") == 8 and "within genres" not in plain[0]
+    assert rows["tfidf_logreg_punct"]["pauc_to_1pct_fpr"] is not None
+    assert "margin_pauc_to_1pct_fpr" in rows["tfidf_logreg_punct"]
     # Per genre, every other scorer's ROC-AUC on the same texts.
     by = _by(ts, list(table.genre).__getitem__, every_scorer=True)
     a = np.array([g == "A" for g in table.genre])
