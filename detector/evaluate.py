@@ -253,6 +253,14 @@ def _by(
     return out
 
 
+#: The figures every scorer of a set is compared on, by their key in the results.
+COMPARED: tuple[tuple[str, metrics.Metric], ...] = (
+    ("roc_auc", metrics.roc_auc),
+    ("tpr_at_1pct_fpr", _tpr1),
+    ("pauc_to_1pct_fpr", _pauc1),
+)
+
+
 def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict[str, Any]:
     """Every scorer of the set on ROC-AUC, TPR at 1% FPR and partial ROC-AUC to 1% FPR, and the detector's
     paired margin over each.
@@ -265,20 +273,12 @@ def comparison(ts: TestSet, rounds: int, *, within_genres: bool = False) -> dict
     y, groups = ts.y, ts.table.group
     genres = list(ts.table.genre) if within_genres else None
     for name, s in ts.scores.items():
-        row: dict[str, Any] = {
-            "roc_auc": metrics.roc_auc(y, s),
-            "tpr_at_1pct_fpr": _tpr1(y, s, None),
-            "pauc_to_1pct_fpr": _pauc1(y, s, None),
-            "modal_share": _modal_share(s),
-        }
+        row: dict[str, Any] = {label: metric(y, s, None) for label, metric in COMPARED}
+        row["modal_share"] = _modal_share(s)
         if genres is not None:
             row["roc_auc_within_genres"] = metrics.roc_auc_within(y, s, None, genres)
         if name != "detector":
-            for label, metric in (
-                ("roc_auc", metrics.roc_auc),
-                ("tpr_at_1pct_fpr", _tpr1),
-                ("pauc_to_1pct_fpr", _pauc1),
-            ):
+            for label, metric in COMPARED:
                 diff = metrics.difference(metric, y, ts.scores["detector"], s, groups, rounds=rounds, seed=SEED)
                 row[f"margin_{label}"] = diff.to_dict()
             if genres is not None:

@@ -41,6 +41,12 @@ def _by_score(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None) -> tuple
     return pos, neg
 
 
+def _roc_points(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(FPR, TPR) of "score >= threshold" at each distinct score from the highest down, (0, 0) first."""
+    pos, neg = _by_score(y, s, weights)
+    return np.r_[0.0, np.cumsum(neg[::-1]) / neg.sum()], np.r_[0.0, np.cumsum(pos[::-1]) / pos.sum()]
+
+
 def roc_auc(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None) -> float | None:
     """Area under the ROC curve (ties count one half); None when the set holds one class only.
 
@@ -71,10 +77,7 @@ def partial_roc_auc(
         raise ValueError(f"max_fpr must be in (0, 1], not {max_fpr}")
     if len(y) == 0 or y.min() == y.max():
         return None
-    pos, neg = _by_score(y, s, weights)
-    # The ROC curve's points from the highest score down, (0, 0) first.
-    tpr = np.r_[0.0, np.cumsum(pos[::-1]) / pos.sum()]
-    fpr = np.r_[0.0, np.cumsum(neg[::-1]) / neg.sum()]
+    fpr, tpr = _roc_points(y, s, weights)
     stop = int(np.searchsorted(fpr, max_fpr, side="right"))
     if stop < len(fpr):  # cut the segment that crosses max_fpr there (fpr[stop - 1] <= max_fpr < fpr[stop])
         cut = tpr[stop - 1] + (tpr[stop] - tpr[stop - 1]) * (max_fpr - fpr[stop - 1]) / (fpr[stop] - fpr[stop - 1])
@@ -120,12 +123,8 @@ def tpr_at_fpr(y: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None, 
     """The largest true-positive rate of any threshold whose false-positive rate is at most ``fpr``."""
     if len(y) == 0 or y.min() == y.max():
         return None
-    pos, neg = _by_score(y, s, weights)
-    # Thresholds from the highest score down: rates of "score >= threshold".
-    tpr = np.cumsum(pos[::-1]) / pos.sum()
-    fprs = np.cumsum(neg[::-1]) / neg.sum()
-    ok = fprs <= fpr + 1e-12
-    return float(tpr[ok].max()) if ok.any() else 0.0
+    fprs, tpr = _roc_points(y, s, weights)
+    return float(tpr[fprs <= fpr + 1e-12].max())  # the point (0, 0) always qualifies
 
 
 def at_threshold(
