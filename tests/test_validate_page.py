@@ -47,6 +47,7 @@ def test_the_calibration_logits_leave_the_page_models_ranking_as_it_is() -> None
 
 def test_the_scorers_are_the_shipped_recipe_the_one_before_it_and_two_reductions_of_it() -> None:
     assert SCORERS["shipped"] == (list(MODEL_FEATURES), SHIPPED_RECIPE)
+    assert SCORERS["6 knots"] == (list(MODEL_FEATURES), SHIPPED_RECIPE._replace(knots=6))
     assert SCORERS["linear style, all rows"] == (list(MODEL_FEATURES), LINEAR_RECIPE)
     assert LINEAR_RECIPE.knots == 0 and LINEAR_RECIPE.joint_sources is None
     without_style = [n for n in MODEL_FEATURES if n.split(".")[0] != "style"]
@@ -65,6 +66,7 @@ def test_logits_given_to_the_model_matrix_are_the_text_models_own() -> None:
 
 
 LINEAR = "linear style, all rows"
+KNOTS6 = "6 knots"
 
 
 def test_the_report_gives_each_split_the_means_and_where_the_shipped_recipe_leads() -> None:
@@ -73,26 +75,42 @@ def test_the_report_gives_each_split_the_means_and_where_the_shipped_recipe_lead
     good, bad = np.array([0.1, 0.2, 0.8, 0.9]), np.array([0.9, 0.8, 0.2, 0.1])
     text = render(
         [
-            ("all", y, {"shipped": good, LINEAR: good, "without the style family": bad, "text logit alone": good}),
+            (
+                "all",
+                y,
+                {
+                    "shipped": good,
+                    KNOTS6: good,
+                    LINEAR: good,
+                    "without the style family": bad,
+                    "text logit alone": good,
+                },
+            ),
             (
                 "without GPT-4o",
                 y,
-                {"shipped": good, LINEAR: bad, "without the style family": bad, "text logit alone": bad},
+                {"shipped": good, KNOTS6: good, LINEAR: bad, "without the style family": bad, "text logit alone": bad},
             ),
             (
                 "all, validation part 2",
                 y,
-                {"shipped": bad, LINEAR: bad, "without the style family": good, "text logit alone": bad},
+                {"shipped": bad, KNOTS6: good, LINEAR: bad, "without the style family": good, "text logit alone": bad},
             ),
         ]
     )
-    assert "| all | 4 (2) | 1.0000 / 1.000 | 1.0000 / 1.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in text
-    assert "| **mean** | | 1.0000 / 1.000 | 0.5000 / 0.500 | 0.0000 / 0.000 | 0.5000 / 0.500 |" in text
+    assert "| all | 4 (2) | 1.0000 / 1.000 | 1.0000 / 1.000 | 1.0000 / 1.000 | 0.0000 / 0.000 | 1.0000 / 1.000 |" in (
+        text
+    )
+    assert "| **mean** | | 1.0000 / 1.000 | 1.0000 / 1.000 | 0.5000 / 0.500 | 0.0000 / 0.000 | 0.5000 / 0.500 |" in (
+        text
+    )
     assert (
-        "| **mean of all over the 2 parts** | | 0.5000 / 0.500 | 0.5000 / 0.500 | 0.5000 / 0.500 | 0.5000 / 0.500 |"
-        in text
+        "| **mean of all over the 2 parts** | | 0.5000 / 0.500 | 1.0000 / 1.000 | 0.5000 / 0.500 | 0.5000 / 0.500 "
+        "| 0.5000 / 0.500 |" in text
     )
     nine, parts = text.split("Parts of the pairs")
+    assert "- 6 knots: ROC-AUC 0 of 2 (2), TPR at 1% FPR 0 of 2 (2)" in nine
+    assert "- 6 knots: ROC-AUC 0 of 2 (1), TPR at 1% FPR 0 of 2 (1)" in parts
     assert "- linear style, all rows: ROC-AUC 1 of 2 (1), TPR at 1% FPR 1 of 2 (1)" in nine
     assert "- without the style family: ROC-AUC 2 of 2, TPR at 1% FPR 2 of 2" in nine
     assert "- text logit alone: ROC-AUC 1 of 2 (1), TPR at 1% FPR 1 of 2 (1)" in nine
