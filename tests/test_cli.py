@@ -146,6 +146,24 @@ def test_explain_prints_reasons(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert "FARM" in out and "+ " in out
 
 
+def test_the_readmes_example_is_what_make_demo_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The abridged example of ``make demo`` in the README: each of its lines is a line ``detector explain``
+    prints for the same samples with the shipped model, in the same order ("..." stands for the lines left out)."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    example = readme.split("For example (abridged):", 1)[1].split("```", 2)[1].strip("\n").splitlines()
+    shown = [line for line in example if line.strip() != "..."]
+    pages = [line for line in shown if line.startswith("samples/")]
+    assert len(pages) >= 2
+    monkeypatch.chdir(root)
+    assert main(["explain", *pages]) == 0
+    printed = iter(capsys.readouterr().out.splitlines())
+    for line in shown:
+        assert any(out == line for out in printed), f"README example line not printed (in this order): {line!r}"
+
+
 # -- near-duplicates and template families ---------------------------------------------------------------
 
 
