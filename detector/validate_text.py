@@ -144,8 +144,9 @@ def score_split(split: Split) -> Result:
 
 
 def split_table(results: list[Result], scorers: Sequence[str]) -> tuple[list[str], dict[str, np.ndarray]]:
-    """The table of a validation report (per split and scorer ROC-AUC / TPR at 1% FPR, then their means) and,
-    per scorer, its figures as an array of (ROC-AUC, TPR) rows, one per split."""
+    """The table of a validation report (per split and scorer ROC-AUC / TPR at 1% FPR, then their means and, where
+    there are genre quarters, those pooled) and, per scorer, its figures as an array of (ROC-AUC, TPR) rows, one
+    per split."""
     lines = ["| split | texts (human) | " + " | ".join(scorers) + " |", "|---|---:|" + "---|" * len(scorers)]
     table: dict[str, list[tuple[float, float]]] = {s: [] for s in scorers}
     for name, y, scores in results:
